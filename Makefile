@@ -1,0 +1,40 @@
+# The convnet course. Every target sets up .venv on first use (and again only when
+# pyproject.toml changes), so a fresh clone needs nothing but Python 3.11 and make.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: help setup test run release lab clean
+
+help:
+	@echo "make run      build the course: release notebooks, execute every chapter, build/ (HTML + results.json)"
+	@echo "make test     run the whole test suite"
+	@echo "make lab      open the course in JupyterLab"
+	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
+	@echo "make setup    only create .venv and install the course"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --editable '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+release: $(STAMP)
+	$(BIN)/convnet-course release
+
+run: release
+	$(BIN)/convnet-course build
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.default_url=/lab/tree/notebooks
+
+clean:
+	rm -rf build .pytest_cache

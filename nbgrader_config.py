@@ -1,0 +1,13 @@
+"""nbgrader settings for the convnet course (read by every nbgrader command run here)."""
+
+c = get_config()  # noqa: F821  (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "convnet-course"
+# Source notebooks (full solutions, visible and hidden tests) and the generated release.
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+
+# Grading runs notebooks in the course's fast mode (nbgrader sets NBGRADER_EXECUTION), so
+# a cell takes seconds; the limit only guards against a runaway cell (e.g. an endless
+# loop) without cutting off a slow machine.
+c.ExecutePreprocessor.timeout = 300
