@@ -1,0 +1,112 @@
+"""The grading harness, run over every assignment in solutions/ (a new chapter is covered
+with no new test code): the release is in sync and hides the answers, the solution earns
+full marks and runs cleanly, the blank release earns nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_lib import grading
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = grading.assignments(ROOT)
+
+
+def _source_notebook(assignment: str) -> Path:
+    (path,) = sorted((ROOT / "solutions" / assignment).glob("*.ipynb"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory: pytest.TempPathFactory) -> grading.ScratchCourse:
+    return grading.ScratchCourse(ROOT, tmp_path_factory.mktemp("scratch-course"))
+
+
+def test_there_are_assignments() -> None:
+    assert "00-getting-started" in ASSIGNMENTS
+
+
+def test_notebooks_are_stored_without_outputs() -> None:
+    stored = sorted(ROOT.glob("solutions/*/*.ipynb")) + sorted(ROOT.glob("notebooks/*/*.ipynb"))
+    dirty = [
+        str(path.relative_to(ROOT))
+        for path in stored
+        if ".backup-" not in path.name
+        for cell in nbformat.read(path, as_version=4).cells
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
+    ]
+    assert not dirty, f"strip the outputs of {sorted(set(dirty))} before committing"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_in_sync_with_solutions(course: grading.ScratchCourse, assignment: str) -> None:
+    generated = course.generate(assignment)
+    committed = ROOT / "notebooks" / assignment
+    want = {p.relative_to(generated): p for p in generated.rglob("*") if p.is_file()}
+    have = {
+        p.relative_to(committed): p
+        for p in committed.rglob("*")
+        if p.is_file() and ".backup-" not in p.name and ".ipynb_checkpoints" not in p.parts
+    }
+    assert sorted(have) == sorted(want), f"notebooks/{assignment} lists other files than nbgrader makes: run `make release`"
+    for name, path in want.items():
+        if path.suffix == ".ipynb":
+            same = json.loads(path.read_text()) == json.loads(have[name].read_text())
+        else:
+            same = path.read_bytes() == have[name].read_bytes()
+        assert same, f"notebooks/{assignment}/{name} is out of date with solutions/: run `make release`"
+
+
+def _hidden_lines(nb: nbformat.NotebookNode) -> tuple[set[str], set[str]]:
+    """Lines of solutions and hidden tests, and every other line of the source notebook."""
+    hidden, shown = set(), set()
+    block = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "markdown" and meta.get("solution"):
+            hidden.update(line.strip() for line in cell.source.splitlines())
+            continue
+        for match in block.finditer(cell.source):
+            hidden.update(line.strip() for line in match.group(2).splitlines())
+        shown.update(line.strip() for line in block.sub("", cell.source).splitlines())
+    return {line for line in hidden - shown if len(line) >= 12}, shown
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_holds_no_solution_or_hidden_test(assignment: str) -> None:
+    hidden, _ = _hidden_lines(nbformat.read(_source_notebook(assignment), as_version=4))
+    assert hidden, "the source notebook should hold solutions and hidden tests"
+    (release,) = sorted((ROOT / "notebooks" / assignment).glob(f"{assignment}*.ipynb"))
+    text = "\n".join(cell.source for cell in nbformat.read(release, as_version=4).cells)
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text, f"{release.name} contains {marker!r}"
+    leaked = sorted(line for line in hidden if line in text)
+    assert not leaked, f"{release.name} gives away: {leaked}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solution_earns_full_marks_and_runs_cleanly(course: grading.ScratchCourse, assignment: str) -> None:
+    """Autograding runs the notebook in fast mode (nbgrader sets NBGRADER_EXECUTION), so
+    this also proves the solution notebook executes cleanly in fast mode."""
+    report = course.autograde(assignment, _source_notebook(assignment), student="solution")
+    assert report.auto_max > 0, "an assignment needs autograded exercises"
+    failed = [f"{c.grade_id}: {c.message}" for c in report.cells if c.kind == "auto" and not c.passed]
+    assert not failed, f"the solution fails its own tests: {failed}"
+    assert report.auto_score == report.auto_max
+    assert not report.other_errors, f"cells of the solution raise errors: {report.other_errors}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_blank_release_earns_nothing(course: grading.ScratchCourse, assignment: str) -> None:
+    (release,) = sorted((ROOT / "notebooks" / assignment).glob(f"{assignment}*.ipynb"))
+    report = course.autograde(assignment, release, student="blank")
+    auto = [c for c in report.cells if c.kind == "auto"]
+    assert auto and report.auto_max > 0
+    passed = [c.grade_id for c in auto if c.points]
+    assert not passed, f"tests pass without an answer: {passed}"
+    assert all(c.message for c in auto), "each failing test should say why"
