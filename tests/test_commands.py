@@ -1,0 +1,97 @@
+"""`convnet-course release` and `build` on a small course made in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_lib import build, cli, grading
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _notebook(answer: str, test: str) -> nbformat.NotebookNode:
+    def meta(grade_id: str, **flags) -> dict:
+        return {"nbgrader": {"grade_id": grade_id, "schema_version": 3, "task": False, "locked": False, **flags}}
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Demo\nWrite `double`."),
+        nbformat.v4.new_code_cell(
+            f"def double(x):\n    ### BEGIN SOLUTION\n    {answer}\n    ### END SOLUTION",
+            metadata=meta("double", solution=True, grade=False),
+        ),
+        nbformat.v4.new_code_cell(test, metadata=meta("test_double", solution=False, grade=True, points=1)),
+    ]
+    return nb
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    (tmp_path / "solutions" / "demo").mkdir(parents=True)
+    nbformat.write(_notebook("return 2 * x", "assert double(2) == 4"), tmp_path / "solutions/demo/demo.ipynb")
+    return tmp_path
+
+
+def test_release_generates_and_is_idempotent(course: Path) -> None:
+    lines = grading.release(course)
+    release = course / "notebooks/demo/demo.ipynb"
+    assert lines == ["wrote notebooks/demo/demo.ipynb"]
+    text = release.read_text()
+    assert "YOUR CODE HERE" in text and "2 * x" not in text
+    assert grading.release(course) == []
+
+
+def test_release_keeps_a_students_work(course: Path) -> None:
+    grading.release(course)
+    release = course / "notebooks/demo/demo.ipynb"
+    nb = nbformat.read(release, as_version=4)
+    nb.cells[1].source = "def double(x):\n    return x + x  # my answer"
+    nbformat.write(nb, release)
+    nbformat.write(_notebook("return x * 2", "assert double(3) == 6"), course / "solutions/demo/demo.ipynb")
+
+    lines = grading.release(course)
+
+    (backup,) = (course / "notebooks/demo").glob("demo.backup-*.ipynb")
+    assert "my answer" in backup.read_text(), "the student's answer must survive"
+    assert "my answer" not in release.read_text() and "double(3)" in release.read_text()
+    assert any("student's work" in line for line in lines)
+
+
+def test_release_replaces_an_untouched_notebook_without_backup(course: Path) -> None:
+    grading.release(course)
+    nbformat.write(_notebook("return x * 2", "assert double(3) == 6"), course / "solutions/demo/demo.ipynb")
+    grading.release(course)
+    assert not list((course / "notebooks/demo").glob("*.backup-*"))
+
+
+def test_build_writes_pages_and_a_summary(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (course / "solutions" / "broken").mkdir()
+    broken = _notebook("return 2 * x", "assert double(2) == 5, 'two times two is four'")
+    nbformat.write(broken, course / "solutions/broken/broken.ipynb")
+
+    summary = build.build(course, course / "out")
+
+    by_name = {n["assignment"]: n for n in summary["notebooks"]}
+    assert by_name["demo"]["status"] == "ok" and by_name["broken"]["status"] == "error"
+    assert "two times two is four" in by_name["broken"]["error"]
+    assert json.loads((course / "out/results.json").read_text())["notebooks"] == summary["notebooks"]
+    executed = nbformat.read(course / "out/demo.ipynb", as_version=4)
+    assert executed.cells[2].execution_count is not None
+    assert "<html" in (course / "out/demo.html").read_text().lower()
+
+    monkeypatch.chdir(course)
+    assert cli.main(["build", "demo", "--out", str(course / "out2")]) == 0
+    assert cli.main(["build", "broken", "--out", str(course / "out3")]) == 1
+
+
+def test_commands_outside_a_course_say_where_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["release"]) == 2
+    assert "Run this command inside your clone of the course" in capsys.readouterr().err

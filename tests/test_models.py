@@ -1,0 +1,73 @@
+"""The model builders match the lecture and the book."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib import models
+
+
+def test_lecture_convnet_is_the_lecture_code() -> None:
+    model = models.lecture_convnet()
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == [
+        "Rescaling",
+        *["Conv2D", "MaxPooling2D"] * 4,
+        "Flatten",
+        "Dropout",
+        "Dense",
+        "Dense",
+    ]
+    convs = [layer for layer in model.layers if type(layer).__name__ == "Conv2D"]
+    assert [c.filters for c in convs] == [32, 64, 128, 128]
+    assert all(c.kernel_size == (3, 3) and c.activation.__name__ == "relu" for c in convs)
+    assert model.get_layer("flatten").output.shape == (None, 7 * 7 * 128)
+    assert model.get_layer("dropout").rate == 0.5
+    assert model.layers[-1].units == 1 and model.layers[-1].activation.__name__ == "sigmoid"
+    assert model.count_params() == 3_453_121  # the book's figure for this model
+
+
+def test_lecture_convnet_options() -> None:
+    plain = models.lecture_convnet(128, dropout=None)
+    assert "dropout" not in [layer.name for layer in plain.layers]
+    assert plain.get_layer("flatten").output.shape == (None, 6 * 6 * 128)
+    augmented = models.lecture_convnet(128, augmentation=models.augmentation(seed=0))
+    assert augmented.layers[0].name == "augmentation"
+    images = np.random.default_rng(0).uniform(0, 255, (2, 128, 128, 3)).astype("float32")
+    # augmentation and dropout act in training only: inference is deterministic
+    np.testing.assert_allclose(augmented.predict(images, verbose=0), augmented.predict(images, verbose=0))
+
+
+def test_compile_binary_uses_the_lecture_settings() -> None:
+    model = models.compile_binary(models.lecture_convnet(64))
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-4)
+    assert model.loss == "binary_crossentropy"
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        models.compile_binary(models.lecture_convnet(64), optimizer="sgd")
+
+
+def test_augmentation_changes_images_in_training_only() -> None:
+    pipeline = models.augmentation(seed=1)
+    assert [layer.name for layer in pipeline.layers] == ["flip", "rotation", "zoom", "translation"]
+    images = np.random.default_rng(1).uniform(0, 255, (4, 32, 32, 3)).astype("float32")
+    np.testing.assert_array_equal(np.asarray(pipeline(images, training=False)), images)
+    assert not np.allclose(np.asarray(pipeline(images, training=True)), images)
+    assert [layer.name for layer in models.augmentation(flip=False, zoom=0, contrast=0.2).layers] == [
+        "rotation",
+        "translation",
+        "contrast",
+    ]
+
+
+def test_classifier_head_shapes() -> None:
+    head = models.classifier_head((5, 5, 1280))
+    assert head.predict(np.zeros((2, 5, 5, 1280)), verbose=0).shape == (2, 1)
+    assert head.get_layer("dense").kernel.shape == (1280, 256)  # pooled: one value per channel
+    flat = models.classifier_head((4, 4, 512), pooling="flatten", dropout=0)
+    assert flat.get_layer("dense").kernel.shape == (4 * 4 * 512, 256)
+    assert "dropout" not in [layer.name for layer in flat.layers]
+    assert models.classifier_head((1280,), hidden_units=0).count_params() == 1281
+    with pytest.raises(ValueError):
+        models.classifier_head((5, 5, 8), pooling="max")
