@@ -53,3 +53,64 @@ with _without_startup_noise():
     import keras
 
 __all__ = ["keras"]
+
+
+# --- gradients (chapter 5.4, "Visualizing what ConvNets learn") ----------------------
+#
+# Filter visualization and Grad-CAM need gradients, and taking a gradient is the one thing
+# Keras leaves to its backend (``tf.GradientTape``, ``jax.grad``, ``torch.autograd``). Only
+# this block depends on the backend: to support another one, add its branch to the three
+# functions below.
+
+
+def _require_tensorflow(what: str) -> None:
+    if keras.backend.backend() != "tensorflow":
+        raise NotImplementedError(
+            f"{what} is written for the TensorFlow backend only, not {keras.backend.backend()!r}; "
+            "add the other backend's version in course_lib/backend.py."
+        )
+
+
+def gradients(fn, x, *args):
+    """``(fn(x, *args), gradient)``: the values of ``fn`` and the gradient of their sum
+    with respect to ``x``, same shape as ``x``.
+
+    ``fn`` returns one score per example, e.g. ``(batch,)``; since examples do not mix,
+    each example's gradient is the gradient of its own score. Runs eagerly: wrap the
+    caller in :func:`compiled` when it is called many times.
+    """
+    _require_tensorflow("gradients()")
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(x, dtype="float32")
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        values = fn(x, *args)
+        total = tf.reduce_sum(values)
+    return values, tape.gradient(total, x)
+
+
+def feature_gradients(fn, x, *args):
+    """``(features, scores, gradient)`` for ``fn(x, *args) -> (features, scores)``: the
+    gradient of the summed scores with respect to the intermediate ``features`` (Grad-CAM:
+    how each position and channel of a conv layer's output moves the class score)."""
+    _require_tensorflow("feature_gradients()")
+    import tensorflow as tf
+
+    x = tf.convert_to_tensor(x, dtype="float32")
+    with tf.GradientTape() as tape:
+        features, scores = fn(x, *args)
+        total = tf.reduce_sum(scores)
+    return features, scores, tape.gradient(total, features)
+
+
+def compiled(fn):
+    """``fn`` compiled into a graph (``tf.function``), traced once and reused: repeated
+    calls skip Python, which makes a Grad-CAM or an ascent step several times faster."""
+    _require_tensorflow("compiled()")
+    import tensorflow as tf
+
+    return tf.function(fn, reduce_retracing=True)
+
+
+__all__ += ["compiled", "feature_gradients", "gradients"]

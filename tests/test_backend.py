@@ -1,0 +1,65 @@
+"""Tests for the gradient helpers of course_lib.backend (chapter 5.4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib import backend
+from course_lib.backend import keras
+
+
+def test_tensorflow_is_the_default_backend():
+    assert keras.backend.backend() == "tensorflow"
+
+
+def test_gradients_of_a_linear_score():
+    w = np.arange(12, dtype="float32").reshape(2, 2, 3)
+    x = np.ones((2, 2, 2, 3), "float32")
+    x[1] *= 2
+    values, grads = backend.gradients(lambda x: keras.ops.sum(x * w, axis=(1, 2, 3)), x)
+    np.testing.assert_allclose(np.asarray(values), [w.sum(), 2 * w.sum()])
+    np.testing.assert_allclose(np.asarray(grads), np.broadcast_to(w, x.shape))
+
+
+def test_gradients_pass_extra_arguments():
+    _, grads = backend.gradients(lambda x, k: k * keras.ops.sum(x ** 2, axis=1), np.array([[1.0, -2.0]]), 3.0)
+    np.testing.assert_allclose(np.asarray(grads), [[6.0, -12.0]])
+
+
+def test_feature_gradients_are_taken_at_the_features():
+    inputs = keras.Input((4, 4, 1))
+    features = keras.layers.Conv2D(2, 1, use_bias=False, kernel_initializer="ones")(inputs)
+    model = keras.Model(inputs, features)
+    weights = np.array([2.0, -1.0], "float32")
+
+    def fn(x):
+        maps = model(x)
+        return maps, keras.ops.sum(maps * weights, axis=(1, 2, 3))
+
+    x = np.random.default_rng(0).random((1, 4, 4, 1)).astype("float32")
+    maps, scores, grads = backend.feature_gradients(fn, x)
+    assert tuple(grads.shape) == (1, 4, 4, 2)
+    np.testing.assert_allclose(np.asarray(grads), np.broadcast_to(weights, (1, 4, 4, 2)))
+    np.testing.assert_allclose(np.asarray(scores), [x.sum() * weights.sum()], rtol=1e-5)
+
+
+def test_compiled_matches_eager_and_traces_once():
+    traces = []
+
+    def fn(x, k):
+        traces.append(1)  # Python runs only while tracing
+        return backend.gradients(lambda x: k * keras.ops.sum(x ** 2, axis=1), x)
+
+    fast = backend.compiled(fn)
+    for k in (1.0, 2.0, 3.0):
+        x = np.array([[k, -1.0]], "float32")
+        _, grads = fast(x, np.float32(k))
+        np.testing.assert_allclose(np.asarray(grads), 2 * k * x)
+    assert len(traces) == 1, "a compiled function should be traced once for same-shaped inputs"
+
+
+def test_other_backends_are_refused_clearly(monkeypatch):
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
+    with pytest.raises(NotImplementedError, match="course_lib/backend.py"):
+        backend.gradients(lambda x: x, np.ones(2))
