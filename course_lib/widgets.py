@@ -6,3 +6,189 @@ concept, so it can be tested without a browser.
 """
 
 from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping, Sequence
+
+import ipywidgets as ipw
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from . import visualize
+from .backend import keras
+
+
+# --- chapter 3: visualizing what convnets learn (5.4) -----------------------------------
+
+
+def _figure_png(fig: plt.Figure) -> bytes:
+    """The figure as PNG bytes, closed afterwards (the widgets show images, so they work
+    the same in JupyterLab, in a test, and without a kernel's output capture)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _view(controls: list[ipw.Widget], draw: Callable[[], plt.Figure]) -> ipw.VBox:
+    """Controls above an image that ``draw`` redraws whenever a control changes."""
+    image = ipw.Image(format="png", layout=ipw.Layout(max_width="100%"))
+
+    def redraw(_change: object = None) -> None:
+        image.value = _figure_png(draw())
+
+    for control in controls:
+        control.observe(redraw, names="value")
+    redraw()
+    return ipw.VBox([ipw.HBox(controls), image])
+
+
+def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[str, np.ndarray]) -> ipw.VBox:
+    """Browse feature maps (5.4, "Visualizing activations"): pick an image, a layer and a
+    channel; see the photo, that channel enlarged, and all the layer's channels.
+
+    ``activations[layer]`` holds the layer's outputs for every image, in the order of
+    ``images``: shape ``(n_images, height, width, channels)``. Everything is computed
+    beforehand, so moving a control only redraws.
+    """
+    names = list(images)
+    for layer, maps in activations.items():
+        if np.ndim(maps) != 4 or len(maps) != len(names):
+            raise ValueError(f"activations[{layer!r}] should have shape ({len(names)}, height, width, channels), got {np.shape(maps)}")
+    image = ipw.Dropdown(options=names, description="image")
+    layer = ipw.Dropdown(options=list(activations), description="layer")
+    channel = ipw.IntSlider(0, 0, np.shape(activations[layer.value])[-1] - 1, description="channel", continuous_update=False)
+    grids: dict[tuple[str, str], np.ndarray] = {}
+
+    def on_layer(_change: object) -> None:
+        channel.max = np.shape(activations[layer.value])[-1] - 1
+
+    layer.observe(on_layer, names="value")  # registered first: the slider's range is right before a redraw
+
+    def draw() -> plt.Figure:
+        maps = np.asarray(activations[layer.value][names.index(image.value)])
+        c = min(channel.value, maps.shape[-1] - 1)
+        if (image.value, layer.value) not in grids:
+            grids[image.value, layer.value] = visualize.channel_grid(maps, cols=16, max_channels=64)
+        fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), gridspec_kw={"width_ratios": [1, 1, 1.6]})
+        axes[0].imshow(np.asarray(images[image.value]).astype("uint8"))
+        axes[0].set_title(image.value, fontsize=10)
+        axes[1].imshow(maps[..., c], cmap=matplotlib.colormaps["viridis"])
+        axes[1].set_title(f"{layer.value}, channel {c} ({maps.shape[0]}x{maps.shape[1]})", fontsize=10)
+        axes[2].imshow(grids[image.value, layer.value], cmap=matplotlib.colormaps["viridis"].with_extremes(bad="white"))
+        shown = min(64, maps.shape[-1])
+        axes[2].set_title(f"channels 0-{shown - 1} of {maps.shape[-1]}, each scaled to its own range", fontsize=10)
+        if c < shown:
+            row, col = divmod(c, 16)
+            h, w = maps.shape[:2]
+            axes[2].add_patch(Rectangle((col * (w + 1) - 1, row * (h + 1) - 1), w + 1, h + 1, fill=False, edgecolor="red", linewidth=1.5))
+        for ax in axes:
+            ax.axis("off")
+        fig.tight_layout()
+        return fig
+
+    return _view([image, layer, channel], draw)
+
+
+def filter_explorer(model: keras.Model, layer_names: Sequence[str], *, size: int = 128, steps: int = 30,
+                    step_size: float = 10.0) -> ipw.VBox:
+    """Pick a layer and a filter; see the input pattern that filter responds to most,
+    found by gradient ascent (5.4, "Visualizing filters"). A pattern takes about a second
+    the first time; patterns already seen come from a cache."""
+    layer = ipw.Dropdown(options=list(layer_names), description="layer")
+    visualizers: dict[str, visualize.FilterVisualizer] = {}
+
+    def visualizer() -> visualize.FilterVisualizer:
+        if layer.value not in visualizers:
+            visualizers[layer.value] = visualize.FilterVisualizer(model, layer.value)
+        return visualizers[layer.value]
+
+    filter_index = ipw.IntSlider(0, 0, visualizer().channels - 1, description="filter", continuous_update=False)
+    patterns: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
+
+    def on_layer(_change: object) -> None:
+        filter_index.max = visualizer().channels - 1
+
+    layer.observe(on_layer, names="value")
+
+    def draw() -> plt.Figure:
+        key = (layer.value, min(filter_index.value, visualizer().channels - 1))
+        if key not in patterns:
+            raw, scores = visualizer().ascend([key[1]], size=size, steps=steps, step_size=step_size)
+            patterns[key] = visualize.deprocess(raw)[0], float(scores[0])
+        pattern, score = patterns[key]
+        fig, ax = plt.subplots(figsize=(4, 4.3))
+        ax.imshow(pattern)
+        ax.set_title(f"{key[0]}, filter {key[1]}\nmean activation {score:.2f} after {steps} steps", fontsize=10)
+        ax.axis("off")
+        fig.tight_layout()
+        return fig
+
+    return _view([layer, filter_index], draw)
+
+
+def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], layer_names: Sequence[str], *,
+                      class_names: Sequence[str] | None = None, top: int = 5, size: int | None = None) -> ipw.VBox:
+    """Pick an image, one of its ``top`` classes and a layer; see the Grad-CAM heatmap of
+    that class over the photo (5.4, "Visualizing heatmaps of class activation").
+
+    ``model`` is a classifier on 0..255 RGB ending in a Dense layer (logits preferred);
+    ``size`` is its input size when the model accepts any (default 224). Each image's top
+    classes are computed once; each heatmap the first time it is shown, then cached.
+    """
+    height, width = model.input_shape[1:3]
+    size_hw = (height or size or 224, width or size or 224)
+    inputs = {name: visualize.resize(photo, size_hw) for name, photo in images.items()}
+    cams: dict[str, visualize.GradCam] = {}
+
+    def grad_cam(layer_name: str) -> visualize.GradCam:
+        if layer_name not in cams:
+            cams[layer_name] = visualize.GradCam(model, layer_name)
+        return cams[layer_name]
+
+    first = grad_cam(layer_names[0])
+    n_classes = max(first.classes, 2)
+    class_names = list(class_names or (["cat", "dog"] if first.classes == 1 else [str(i) for i in range(n_classes)]))
+    choices: dict[str, list[tuple[str, int]]] = {}
+    for name, batch in inputs.items():
+        _, logits = first.logits(batch[np.newaxis])
+        logits = np.asarray(keras.ops.convert_to_numpy(logits))[0]
+        if first.classes == 1:
+            p_one = 1 / (1 + np.exp(-logits[0]))
+            probabilities = np.array([1 - p_one, p_one])
+        else:
+            probabilities = np.exp(logits - logits.max())
+            probabilities /= probabilities.sum()
+        best = np.argsort(probabilities)[::-1][: min(top, n_classes)]
+        choices[name] = [(f"{class_names[i]} ({probabilities[i]:.0%})", int(i)) for i in best]
+
+    image = ipw.Dropdown(options=list(images), description="image")
+    class_index = ipw.Dropdown(options=choices[image.value], description="class")
+    layer = ipw.Dropdown(options=list(layer_names), description="layer")
+    heatmaps: dict[tuple[str, int, str], np.ndarray] = {}
+
+    def on_image(_change: object) -> None:
+        class_index.options = choices[image.value]  # also selects the new image's top class
+
+    image.observe(on_image, names="value")
+
+    def draw() -> plt.Figure:
+        key = (image.value, class_index.value, layer.value)
+        if key not in heatmaps:
+            heatmaps[key] = grad_cam(layer.value)(inputs[image.value], class_index.value)
+        heatmap = heatmaps[key]
+        photo = np.asarray(images[image.value])
+        label = dict((v, k) for k, v in choices[image.value])[class_index.value]
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+        axes[0].imshow(visualize.overlay(photo, heatmap))
+        axes[0].set_title(f"{image.value}: where is '{label}'?", fontsize=10)
+        axes[1].imshow(heatmap, cmap=matplotlib.colormaps["jet"], vmin=0, vmax=1, extent=(0, photo.shape[1], photo.shape[0], 0))
+        axes[1].set_title(f"Grad-CAM on {layer.value} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=10)
+        for ax in axes:
+            ax.axis("off")
+        fig.tight_layout()
+        return fig
+
+    return _view([image, class_index, layer], draw)
