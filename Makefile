@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup test run release lab clean
+.PHONY: help setup test run release lab grade clean
 
 help:
 	@echo "make run      build the course: release notebooks, execute every chapter, build/ (HTML + results.json)"
 	@echo "make test     run the whole test suite"
 	@echo "make lab      open the course in JupyterLab"
+	@echo "make grade    grade your notebooks (all, or NB=notebooks/<name>/<name>.ipynb), hidden tests included"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
 	@echo "make setup    only create .venv and install the course"
 
@@ -35,6 +36,9 @@ run: release
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.default_url=/lab/tree/notebooks
+
+grade: $(STAMP)
+	$(BIN)/convnet-course grade $(NB)
 
 clean:
 	rm -rf build .pytest_cache

@@ -10,4 +10,4 @@ c.CourseDirectory.release_directory = "notebooks"
 # Grading runs notebooks in the course's fast mode (nbgrader sets NBGRADER_EXECUTION), so
 # a cell takes seconds; the limit only guards against a runaway cell (e.g. an endless
 # loop) without cutting off a slow machine.
-c.ExecutePreprocessor.timeout = 300
+c.ExecutePreprocessor.timeout = 120

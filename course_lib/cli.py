@@ -1,4 +1,9 @@
-"""The ``convnet-course`` command: release and build the course (see README.md)."""
+"""The ``convnet-course`` command (see README.md and INSTRUCTORS.md).
+
+Students and self-learners: ``grade``. Instructors: ``release``, ``collect``,
+``autograde``; nbgrader's own commands do the rest (feedback, export). ``build`` runs
+the whole course (``make run``).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import grading
+from . import classroom, grading
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return Path(args.course).resolve() if args.course else grading.find_course_root()
 
 
 def _release(args: argparse.Namespace) -> int:
-    root = grading.find_course_root()
-    lines = grading.release(root, args.assignments or None)
+    lines = grading.release(_root(args), args.assignments or None)
     print("\n".join(lines) if lines else "notebooks/ is already up to date with solutions/")
     return 0
 
@@ -19,8 +27,7 @@ def _release(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from . import build
 
-    root = grading.find_course_root()
-    summary = build.build(root, Path(args.out) if args.out else None, args.assignments or None)
+    summary = build.build(_root(args), Path(args.out) if args.out else None, args.assignments or None)
     failed = [n["notebook"] for n in summary["notebooks"] if n["status"] != "ok"]
     print(f"Built {len(summary['notebooks'])} notebooks in {summary['seconds']} s; see build/results.json")
     if failed:
@@ -28,13 +35,77 @@ def _build(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _grade(args: argparse.Namespace) -> int:
+    notebooks = args.notebooks
+    if not notebooks:  # every release notebook of the course
+        root = _root(args)
+        notebooks = [root / "notebooks" / a / grading.notebook_name(root, a) for a in grading.assignments(root)]
+    for notebook in notebooks:
+        root = Path(args.course).resolve() if args.course else grading.find_course_root(Path(notebook).resolve().parent)
+        print(f"Grading {notebook} (a copy: your notebook is not changed) ...", flush=True)
+        report, page = grading.self_grade(Path(notebook), root, args.assignment)
+        print(grading.format_report(report))
+        print(f"feedback page: {page}\n")
+    return 0
+
+
+def _collect(args: argparse.Namespace) -> int:
+    root = _root(args)
+    print(f"# the nbgrader step this stands for: nbgrader zip_collect {args.assignment}")
+    results = classroom.collect(root, args.assignment, Path(args.source), update=args.update, pattern=args.pattern)
+    for item in results:
+        print(f"{item.student:<20} {item.note}")
+    print(f"{sum(1 for r in results if r.target)} of {len(results)} students have a submission in submitted/")
+    return 0
+
+
+def _autograde(args: argparse.Namespace) -> int:
+    root = _root(args)
+    print(f"# the nbgrader step this stands for: nbgrader autograde {args.assignment}", flush=True)
+    outcomes = classroom.autograde_all(root, args.assignment, args.students or None, force=args.force)
+    for outcome in outcomes:
+        if outcome.report is None:
+            print(f"{outcome.student:<20} {'-':>9}  {outcome.problem}")
+            continue
+        report = outcome.report
+        failed = [c.grade_id for c in report.cells if c.kind == "auto" and not c.passed]
+        flags = [c.grade_id for c in report.cells if c.message == grading.MISSING_TEST]
+        notes = [f"failed: {', '.join(failed)}"] if failed else []
+        notes += [f"FLAGGED, test cell deleted: {', '.join(flags)}"] if flags else []
+        notes += [outcome.problem] if outcome.problem else []
+        score = f"{report.auto_score:g}/{report.auto_max:g}"
+        print(f"{outcome.student:<20} {score:>9}  {outcome.seconds:>5.1f} s  {'; '.join(notes)}".rstrip())
+    print("next: nbgrader generate_feedback", args.assignment, " then: nbgrader export --to grades.csv")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="convnet-course", description=__doc__)
+    parser = argparse.ArgumentParser(prog="convnet-course", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--course", help="the course folder (default: found from the working folder)")
     commands = parser.add_subparsers(dest="command", required=True)
+
+    grade = commands.add_parser("grade", help="grade your own notebook(s), hidden tests included")
+    grade.add_argument("notebooks", nargs="*", help="e.g. notebooks/01-convnet-basics/01-convnet-basics.ipynb (default: all)")
+    grade.add_argument("--assignment", help="which assignment (default: from the notebook's folder or name)")
+    grade.set_defaults(run=_grade)
 
     release = commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
     release.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release.set_defaults(run=_release)
+
+    collect = commands.add_parser("collect", help="copy students' notebooks from a folder or zip into submitted/")
+    collect.add_argument("assignment")
+    collect.add_argument("source", help="a folder or .zip: one folder per student, or files <student>_<name>.ipynb")
+    collect.add_argument("--update", action="store_true", help="replace submissions collected before (backed up)")
+    collect.add_argument("--pattern", default=classroom.STUDENT_FROM_FILE, help="regex whose first group is the student id in a file name")
+    collect.set_defaults(run=_collect)
+
+    autograde = commands.add_parser("autograde", help="autograde every submission of an assignment, one at a time")
+    autograde.add_argument("assignment")
+    autograde.add_argument("students", nargs="*", help="only these students (default: all in submitted/)")
+    autograde.add_argument("--force", action="store_true", help="autograde again students already autograded")
+    autograde.set_defaults(run=_autograde)
 
     build = commands.add_parser("build", help="execute every solution notebook into build/ (HTML + results.json)")
     build.add_argument("assignments", nargs="*", help="assignment names (default: all)")

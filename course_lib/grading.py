@@ -23,6 +23,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 CONFIG_FILE = "nbgrader_config.py"
 STUBS = ("YOUR CODE HERE", "YOUR ANSWER HERE")
+MISSING_TEST = "this test cell is missing from the notebook (deleted?): 0 points until an instructor looks"
 
 
 class GradingError(RuntimeError):
@@ -59,7 +60,7 @@ class CellResult:
 
     grade_id: str
     kind: str  # "auto": a test cell graded by running it; "manual": a written answer
-    points: float | None  # None while a manual grade is pending
+    points: float | None  # None while a written answer awaits its grade
     max_points: float
     message: str = ""  # the error a failing test cell raised
 
@@ -94,7 +95,7 @@ class Report:
 class ScratchCourse:
     """A throw-away nbgrader course built from the course at ``root``, in ``workdir``."""
 
-    def __init__(self, root: Path, workdir: Path, *, timeout: int | None = None) -> None:
+    def __init__(self, root: Path, workdir: Path, *, timeout: int | None = None, db_url: str | None = None) -> None:
         from nbgrader.apps import NbGraderAPI
 
         _put_interpreter_on_path()
@@ -103,7 +104,7 @@ class ScratchCourse:
         self.workdir.mkdir(parents=True, exist_ok=True)
         config = course_config(self.root)
         config.CourseDirectory.root = str(self.workdir)
-        config.CourseDirectory.db_url = f"sqlite:///{self.workdir / 'gradebook.db'}"
+        config.CourseDirectory.db_url = db_url or f"sqlite:///{self.workdir / 'gradebook.db'}"
         if timeout is not None:
             config.ExecutePreprocessor.timeout = timeout
         self.config = config
@@ -130,17 +131,75 @@ class ScratchCourse:
         The notebook is copied under the name of the assignment's notebook, so a file
         saved under another name is still graded. The original is never modified.
         """
-        names = sorted(p.name for p in (self.root / "solutions" / assignment).glob("*.ipynb"))
-        if len(names) != 1:
-            raise GradingError(f"Assignment {assignment!r} should hold exactly one notebook, found {names}.")
+        name = notebook_name(self.root, assignment)
+        problem = notebook_problem(Path(notebook))
+        if problem:
+            raise GradingError(f"{notebook} cannot be graded: {problem}.")
         self.generate(assignment)
         submission = self.workdir / "submitted" / student / assignment
         shutil.rmtree(submission, ignore_errors=True)
         submission.mkdir(parents=True)
-        shutil.copyfile(notebook, submission / names[0])
+        shutil.copyfile(notebook, submission / name)
         _check(self.api.autograde(assignment, student, force=True, create=True), f"autograde {student}/{assignment}")
-        graded = self.workdir / "autograded" / student / assignment / names[0]
-        return _report(self.api.gradebook, assignment, student, Path(names[0]).stem, graded)
+        graded = self.workdir / "autograded" / student / assignment / name
+        return read_report(self.api.gradebook, assignment, student, Path(name).stem, graded)
+
+    def feedback(self, assignment: str, student: str) -> Path:
+        """nbgrader's HTML feedback for an autograded submission; returns its path."""
+        _check(self.api.generate_feedback(assignment, student), f"generate feedback for {student}/{assignment}")
+        name = Path(notebook_name(self.root, assignment)).with_suffix(".html").name
+        return self.workdir / "feedback" / student / assignment / name
+
+
+def notebook_name(root: Path, assignment: str) -> str:
+    """File name of the one notebook of ``assignment``."""
+    names = sorted(p.name for p in (root / "solutions" / assignment).glob("*.ipynb"))
+    if len(names) != 1:
+        raise GradingError(f"Assignment {assignment!r} should hold exactly one notebook, found {names}.")
+    return names[0]
+
+
+def notebook_problem(path: Path) -> str:
+    """Why ``path`` is not a notebook nbgrader can grade ("" when it is one)."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except FileNotFoundError:
+        return "the file does not exist"
+    except UnicodeDecodeError:
+        return "it is not a text file, so not a notebook"
+    except Exception as exc:  # nbformat raises several kinds for broken JSON
+        return f"it is not valid notebook JSON ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+    try:
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        return f"it is not a valid notebook ({exc.message[:120]})"
+    return ""
+
+
+def find_assignment(root: Path, notebook: Path) -> str:
+    """The assignment a student's notebook belongs to: its folder's name, else its file
+    name, else the assignment whose graded cells it holds."""
+    known = assignments(root)
+    for guess in (notebook.resolve().parent.name, notebook.stem):
+        if guess in known:
+            return guess
+    ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in _cells(notebook)} - {None}
+    matches = [a for a in known if ids and ids <= _grade_ids(root, a)]
+    if len(matches) == 1:
+        return matches[0]
+    raise GradingError(f"Cannot tell which assignment {notebook} is; name it with --assignment (one of {known}).")
+
+
+def _cells(path: Path) -> list:
+    try:
+        return nbformat.read(path, as_version=4).cells
+    except Exception:
+        return []
+
+
+def _grade_ids(root: Path, assignment: str) -> set[str]:
+    source = root / "solutions" / assignment / notebook_name(root, assignment)
+    return {c.metadata.get("nbgrader", {}).get("grade_id") for c in _cells(source)} - {None}
 
 
 def _put_interpreter_on_path() -> None:
@@ -173,19 +232,25 @@ def _error_text(cell: nbformat.NotebookNode) -> str:
     return ""
 
 
-def _report(gradebook, assignment: str, student: str, notebook_id: str, graded: Path) -> Report:
+def read_report(gradebook, assignment: str, student: str, notebook_id: str, graded: Path) -> Report:
+    """The scores of an autograded submission (from the gradebook) and the messages of
+    its failing cells (from the autograded notebook ``graded``)."""
     nb = nbformat.read(graded, as_version=4)
     cells_by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
     report = Report(assignment, student, graded)
     with gradebook:
         submission = gradebook.find_submission_notebook(notebook_id, assignment, student)
         for grade in sorted(submission.grades, key=lambda g: _position(nb, g.name)):
-            manual = grade.cell_type == "markdown" or grade.auto_score is None
-            points = grade.manual_score if manual else grade.auto_score
-            message = "" if manual else _error_text(cells_by_id.get(grade.name, {}))
-            report.cells.append(
-                CellResult(grade.name, "manual" if manual else "auto", points, float(grade.max_score), message)
-            )
+            if grade.cell_type == "markdown":
+                report.cells.append(CellResult(grade.name, "manual", grade.manual_score, float(grade.max_score)))
+                continue
+            if grade.name not in cells_by_id:  # a deleted test cell: nbgrader leaves it ungraded
+                points, message = 0.0, MISSING_TEST
+            else:
+                points, message = grade.auto_score or 0.0, _error_text(cells_by_id[grade.name])
+            if grade.manual_score is not None:  # an instructor's override wins
+                points = grade.manual_score
+            report.cells.append(CellResult(grade.name, "auto", points, float(grade.max_score), message))
     graded_ids = {c.grade_id for c in report.cells}
     for index, cell in enumerate(nb.cells):
         meta = cell.metadata.get("nbgrader", {})
@@ -201,6 +266,46 @@ def _position(nb: nbformat.NotebookNode, grade_id: str) -> int:
     return len(nb.cells)
 
 
+def self_grade(notebook: Path, root: Path | None = None, assignment: str | None = None) -> tuple[Report, Path]:
+    """Autograde a student's own notebook against the source, hidden tests included, and
+    write nbgrader's HTML feedback beside it as ``<name>.feedback.html``.
+
+    The notebook itself is only read. Returns the report and the feedback page.
+    """
+    notebook = Path(notebook).resolve()
+    root = Path(root).resolve() if root else find_course_root(notebook.parent)
+    assignment = assignment or find_assignment(root, notebook)
+    with tempfile.TemporaryDirectory(prefix="convnet-grade-") as tmp:
+        course = ScratchCourse(root, Path(tmp))
+        report = course.autograde(assignment, notebook, student="me")
+        page = notebook.with_name(f"{notebook.stem}.feedback.html")
+        shutil.copyfile(course.feedback(assignment, "me"), page)
+        report.notebook = page
+    return report, page
+
+
+def format_report(report: Report) -> str:
+    """A per-exercise table of a report, for the terminal."""
+    rows = [("exercise", "points", "result", "")]
+    for cell in report.cells:
+        if cell.kind == "manual":
+            points = f"{cell.points:g} / {cell.max_points:g}" if cell.points is not None else f"? / {cell.max_points:g}"
+            rows.append((cell.grade_id, points, "written", "graded by hand"))
+        else:
+            verdict = "passed" if cell.passed else "FAILED"
+            rows.append((cell.grade_id, f"{cell.points:g} / {cell.max_points:g}", verdict, cell.message))
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    lines = [f"{a:<{width[0]}}  {b:>{width[1]}}  {c:<{width[2]}}  {d}".rstrip() for a, b, c, d in rows]
+    lines.insert(1, "-" * (sum(width) + 4))
+    lines.append("")
+    lines.append(f"autograded: {report.auto_score:g} / {report.auto_max:g} points")
+    if report.manual_max:
+        lines.append(f"written answers: {report.manual_max:g} more points, graded by your teacher")
+    for error in report.other_errors:
+        lines.append(f"note: {error}")
+    return "\n".join(lines)
+
+
 def shows_student_work(path: Path) -> bool:
     """Whether a release notebook holds work nobody can regenerate: outputs, or an
     answer cell whose stub was replaced."""
@@ -211,6 +316,12 @@ def shows_student_work(path: Path) -> bool:
         if cell.metadata.get("nbgrader", {}).get("solution") and not any(s in cell.source for s in STUBS):
             return True
     return False
+
+
+def made_beside_a_release(path: Path) -> bool:
+    """Whether a file in ``notebooks/`` is one the course or Jupyter writes next to a
+    release notebook (backups, feedback pages, checkpoints), not part of the release."""
+    return ".backup-" in path.name or path.name.endswith(".feedback.html") or ".ipynb_checkpoints" in path.parts
 
 
 def release(root: Path, names: list[str] | None = None) -> list[str]:

@@ -36,7 +36,7 @@ def test_notebooks_are_stored_without_outputs() -> None:
     dirty = [
         str(path.relative_to(ROOT))
         for path in stored
-        if ".backup-" not in path.name
+        if not grading.made_beside_a_release(path)
         for cell in nbformat.read(path, as_version=4).cells
         if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
     ]
@@ -51,7 +51,7 @@ def test_release_is_in_sync_with_solutions(course: grading.ScratchCourse, assign
     have = {
         p.relative_to(committed): p
         for p in committed.rglob("*")
-        if p.is_file() and ".backup-" not in p.name and ".ipynb_checkpoints" not in p.parts
+        if p.is_file() and not grading.made_beside_a_release(p)
     }
     assert sorted(have) == sorted(want), f"notebooks/{assignment} lists other files than nbgrader makes: run `make release`"
     for name, path in want.items():

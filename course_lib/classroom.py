@@ -1,0 +1,167 @@
+"""Running a class without JupyterHub: collect the students' notebooks, autograde them all.
+
+This wraps nbgrader where it saves steps and says which nbgrader step each function
+stands for; everything lands where nbgrader expects it (``submitted/``, ``autograded/``,
+the course's ``gradebook.db``), so nbgrader's own commands (``generate_feedback``,
+``export``, formgrader) carry on from there. See INSTRUCTORS.md.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import grading
+
+STUDENT_FROM_FILE = r"^([A-Za-z0-9][A-Za-z0-9.-]*)_"  # "jdoe_anything.ipynb" -> "jdoe"
+_VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass
+class Collected:
+    """What ``collect`` did with one student's files."""
+
+    student: str
+    note: str
+    target: Path | None = None  # the notebook in submitted/, None when nothing was copied
+
+
+def collect(
+    root: Path, assignment: str, source: Path, *, update: bool = False, pattern: str = STUDENT_FROM_FILE
+) -> list[Collected]:
+    """Copy students' notebooks from ``source`` into ``submitted/<student>/<assignment>/``
+    (what ``nbgrader zip_collect`` does, without its configuration).
+
+    ``source`` is a folder or a ``.zip`` of downloads holding either one folder per student
+    (named by the student id) or files named ``<student>_<anything>.ipynb`` (``pattern``
+    captures the id). A notebook saved under another name is renamed to the assignment's;
+    a broken notebook is still collected, and flagged. A submission already collected is
+    left alone unless ``update``, and then the previous one is kept in
+    ``collected-backups/<time>/``.
+    """
+    root = Path(root).resolve()
+    expected = grading.notebook_name(root, assignment)
+    with tempfile.TemporaryDirectory(prefix="convnet-collect-") as tmp:
+        folder = _unpacked(Path(source), Path(tmp))
+        return [
+            _collect_one(root, assignment, expected, student, files, update)
+            for student, files in sorted(_by_student(folder, pattern).items())
+        ]
+
+
+def _unpacked(source: Path, tmp: Path) -> Path:
+    if source.is_dir():
+        return source
+    if zipfile.is_zipfile(source):
+        with zipfile.ZipFile(source) as archive:
+            for member in archive.infolist():
+                target = (tmp / member.filename).resolve()
+                if tmp.resolve() in target.parents and not member.is_dir():  # no "../" escapes
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(archive.read(member))
+        return tmp
+    raise grading.GradingError(f"{source} is neither a folder nor a zip file.")
+
+
+def _by_student(folder: Path, pattern: str) -> dict[str, list[Path]]:
+    found: dict[str, list[Path]] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith((".", "__MACOSX")):
+            continue
+        if entry.is_dir():
+            notebooks = [p for p in entry.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
+            found.setdefault(entry.name, []).extend(notebooks)
+        elif entry.suffix == ".ipynb" and (match := re.match(pattern, entry.name)):
+            found.setdefault(match.group(1), []).append(entry)
+    return found
+
+
+def _collect_one(root: Path, assignment: str, expected: str, student: str, files: list[Path], update: bool) -> Collected:
+    if not _VALID_ID.match(student):
+        return Collected(student, "skipped: not a usable student id (letters, digits, . _ - only)")
+    if not files:
+        return Collected(student, "skipped: no notebook found")
+    chosen = [f for f in files if f.name == expected] or files
+    if len(chosen) > 1:
+        return Collected(student, f"skipped: several notebooks, none named {expected}: {[f.name for f in files]}")
+    (notebook,) = chosen
+    target_dir = root / "submitted" / student / assignment
+    target = target_dir / expected
+    notes = []
+    if target.exists():
+        if target.read_bytes() == notebook.read_bytes():
+            return Collected(student, "unchanged since the last collect", target)
+        if not update:
+            return Collected(student, "skipped: already collected and different; --update replaces it", target)
+        backup = root / "collected-backups" / time.strftime("%Y%m%d-%H%M%S") / student / assignment
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(target_dir), backup)
+        notes.append(f"replaced the previous submission (kept in {backup.relative_to(root)})")
+    target_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(notebook, target)
+    stamp = datetime.fromtimestamp(notebook.stat().st_mtime, timezone.utc)
+    (target_dir / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+    if notebook.name != expected:
+        notes.append(f"renamed {notebook.name} to {expected}")
+    if problem := grading.notebook_problem(target):
+        notes.append(f"FLAGGED: {problem}; it cannot be graded until the student resubmits")
+    return Collected(student, "; ".join(notes) or "collected", target)
+
+
+@dataclass
+class Outcome:
+    """The result of autograding one student's submission."""
+
+    student: str
+    report: grading.Report | None
+    problem: str = ""  # why it could not be graded
+    seconds: float = 0.0
+
+
+def autograde_all(root: Path, assignment: str, students: list[str] | None = None, *, force: bool = False) -> list[Outcome]:
+    """``nbgrader autograde <assignment>``, one student at a time, so that a broken
+    submission never stops the others and each gets its own verdict.
+
+    The assignment's cells are first (re)registered in the course's gradebook from
+    ``solutions/`` (as ``nbgrader generate_assignment`` would, but without rewriting
+    ``notebooks/``). Already autograded students are skipped unless ``force``.
+    """
+    from nbgrader.apps import NbGraderAPI
+
+    root = Path(root).resolve()
+    config = grading.course_config(root)
+    config.CourseDirectory.root = str(root)
+    db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{root / 'gradebook.db'}"
+    config.CourseDirectory.db_url = db_url
+    with tempfile.TemporaryDirectory(prefix="convnet-register-") as tmp:
+        grading.ScratchCourse(root, Path(tmp), db_url=db_url).generate(assignment)
+    api = NbGraderAPI(config=config)
+    name = grading.notebook_name(root, assignment)
+    submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}"))
+    outcomes = []
+    for student in students or submitted:
+        tick = time.perf_counter()
+        notebook = root / "submitted" / student / assignment / name
+        graded = root / "autograded" / student / assignment / name
+        if problem := grading.notebook_problem(notebook):
+            outcomes.append(Outcome(student, None, f"not graded: {problem}"))
+            continue
+        if graded.exists() and not force:
+            report = grading.read_report(api.gradebook, assignment, student, Path(name).stem, graded)
+            outcomes.append(Outcome(student, report, "already autograded (use --force to redo)"))
+            continue
+        result = api.autograde(assignment, student, force=True, create=True)
+        seconds = round(time.perf_counter() - tick, 1)
+        if not result.get("success"):
+            last = [line for line in (result.get("error") or "").splitlines() if line.strip()][-1:]
+            outcomes.append(Outcome(student, None, f"nbgrader failed: {' '.join(last)}", seconds))
+            continue
+        report = grading.read_report(api.gradebook, assignment, student, Path(name).stem, graded)
+        outcomes.append(Outcome(student, report, "", seconds))
+    return outcomes
