@@ -7,11 +7,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup test run release lab grade clean
+.PHONY: help setup test test-browser run release lab grade clean
 
 help:
 	@echo "make run      build the course: release notebooks, execute every chapter, build/ (HTML + results.json)"
-	@echo "make test     run the whole test suite"
+	@echo "make test     run the whole test suite (test-browser: only the JupyterLab-in-Chromium tests)"
 	@echo "make lab      open the course in JupyterLab"
 	@echo "make grade    grade your notebooks (all, or NB=notebooks/<name>/<name>.ipynb), hidden tests included"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
@@ -27,6 +27,9 @@ setup: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 release: $(STAMP)
 	$(BIN)/convnet-course release

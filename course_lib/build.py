@@ -1,14 +1,18 @@
-"""``make run``: execute every solution notebook and write the browsable results.
+"""``make run``: execute every solution notebook and write the browsable course.
 
 For each assignment in ``solutions/`` the source notebook is executed (full mode unless
 ``COURSE_FAST`` is set) in its own folder; the executed copy and an HTML page go to
-``build/``, and ``build/results.json`` sums up what ran, how long it took, and what the
-notebooks measured (see :mod:`course_lib.results`).
+``build/``, ``build/results.json`` sums up what ran, how long it took, and what the
+notebooks measured (see :mod:`course_lib.results`), and ``build/site/index.html`` links
+it all: each chapter with its first figures, the results table, and how to start.
 """
 
 from __future__ import annotations
 
+import base64
+import html
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -73,4 +77,91 @@ def build(root: Path, out: Path | None = None, names: list[str] | None = None) -
     summary["seconds"] = round(time.time() - started, 1)
     summary["measurements"] = {k: v for k, v in results.load().items() if v.get("recorded_at", 0) >= started}
     (out / "results.json").write_text(json.dumps(summary, indent=2))
+    write_site(summary, out)
     return summary
+
+
+def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("# "):
+            return cell.source.splitlines()[0][2:].strip()
+    return fallback
+
+
+def _figures(nb: nbformat.NotebookNode, limit: int) -> list[bytes]:
+    found = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png and len(found) < limit:
+                found.append(base64.b64decode(png))
+    return found
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Convnets with Keras: the course</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
+.chapter {{ border: 1px solid #ddd; border-radius: 8px; padding: 0.5rem 1rem 1rem; margin: 1rem 0; }}
+.chapter img {{ height: 9rem; margin: 0.25rem; border: 1px solid #eee; }}
+table {{ border-collapse: collapse; }} td, th {{ border-bottom: 1px solid #ddd; padding: 0.3rem 0.8rem; text-align: left; }}
+.error {{ color: #b00; }} code {{ background: #f4f4f4; padding: 0 0.2rem; }}
+</style></head><body>
+<h1>Convolutional neural networks with Keras</h1>
+<p>A Jupyter course following the lecture <em>Convolutional Neural Networks (ConvNet)</em> and chapter 5 of
+<em>Deep Learning with R</em>. These pages are the chapters as executed by <code>make run</code>
+({mode}, {seconds:.0f} s in all).</p>
+<h2>How to start</h2>
+<ol><li><code>make lab</code> opens the course in JupyterLab; start with <code>notebooks/00-getting-started</code>.</li>
+<li>Fill in the cells marked <code>YOUR CODE HERE</code>; press <b>Validate</b> to check a notebook.</li>
+<li><code>make grade</code> grades your notebooks, hidden tests included.</li></ol>
+<h2>Chapters</h2>
+{chapters}
+<h2>Results</h2>
+<p>Test accuracy on cats vs dogs, measured by this run, next to the book's figures.</p>
+<table><tr><th>method</th><th>test accuracy here</th><th>training time</th><th>book</th></tr>
+{rows}
+</table>
+</body></html>
+"""
+
+
+def write_site(summary: dict, out: Path) -> Path:
+    """Write ``out/site/``: the chapters' HTML pages and ``index.html``; returns the index."""
+    from . import results
+
+    site = out / "site"
+    (site / "figures").mkdir(parents=True, exist_ok=True)
+    chapters = []
+    for entry in summary["notebooks"]:
+        nb = nbformat.read(out / entry["notebook"], as_version=4)
+        shutil.copyfile(out / entry["html"], site / entry["html"])
+        images = []
+        for index, png in enumerate(_figures(nb, limit=4)):
+            name = f"figures/{Path(entry['notebook']).stem}-{index}.png"
+            (site / name).write_bytes(png)
+            images.append(f'<img src="{name}" alt="a figure of this chapter">')
+        status = "" if entry["status"] == "ok" else f'<p class="error">failed: {html.escape(entry["error"])}</p>'
+        chapters.append(
+            f'<div class="chapter"><h3><a href="{entry["html"]}">{html.escape(_title(nb, entry["assignment"]))}</a></h3>'
+            f'<p>ran in {entry["seconds"]:.0f} s</p>{status}{"".join(images)}</div>'
+        )
+    rows = []
+    for row in results.comparison(summary.get("measurements", {})):
+        accuracy = "not run" if row["test_accuracy"] is None else f"{row['test_accuracy']:.1%}"
+        seconds = "" if row["seconds"] is None else f"{row['seconds']:.0f} s"
+        rows.append(
+            f"<tr><td>{html.escape(row['method'])}</td><td>{accuracy}</td><td>{seconds}</td>"
+            f"<td>{row['book_accuracy']:.0%}</td></tr>"
+        )
+    index = site / "index.html"
+    index.write_text(
+        _PAGE.format(
+            mode="fast mode" if summary.get("fast_mode") else "full mode",
+            seconds=summary.get("seconds", 0),
+            chapters="\n".join(chapters),
+            rows="\n".join(rows),
+        ),
+        encoding="utf-8",
+    )
+    return index
