@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup test test-browser run release lab grade clean
+.PHONY: help setup test test-browser run release lab grade bench clean
 
 help:
 	@echo "make run      build the course: release notebooks, execute every chapter, build/ (HTML + results.json)"
@@ -15,6 +15,7 @@ help:
 	@echo "make lab      open the course in JupyterLab"
 	@echo "make grade    grade your notebooks (all, or NB=notebooks/<name>/<name>.ipynb), hidden tests included"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
+	@echo "make bench    measure speed and accuracy in full mode: benchmarks/results.md"
 	@echo "make setup    only create .venv and install the course"
 
 $(STAMP): pyproject.toml
@@ -42,6 +43,9 @@ lab: $(STAMP)
 
 grade: $(STAMP)
 	$(BIN)/convnet-course grade $(NB)
+
+bench: release
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf build .pytest_cache
