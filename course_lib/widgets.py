@@ -7,6 +7,7 @@ concept, so it can be tested without a browser.
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Callable, Mapping, Sequence
 
@@ -192,3 +193,151 @@ def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], laye
         return fig
 
     return _view([image, class_index, layer], draw)
+
+
+# --- chapter 1: convnet basics (5.1, 5.2) ----------------------------------------------
+
+_WIDE = {"description_width": "initial"}
+
+
+class FigureExplorer(ipw.VBox):
+    """Controls above a matplotlib figure, redrawn whenever a control changes.
+
+    ``draw`` takes the controls' values as keyword arguments (named as in ``controls``) and
+    returns a figure. The figure is shown as a PNG in ``image``; ``figure`` is the latest
+    one (tests read its artists). Saved notebooks keep the last picture as a plain image,
+    so it still shows where widgets cannot run (HTML export, a closed kernel).
+    """
+
+    def __init__(
+        self,
+        draw: Callable[..., plt.Figure],
+        controls: dict[str, ipw.ValueWidget],
+        *,
+        extra: Sequence[ipw.Widget] = (),
+    ) -> None:
+        self.draw = draw
+        self.controls = controls
+        self.figure: plt.Figure | None = None
+        self.image = ipw.Image(format="png")
+        row = ipw.HBox([*controls.values(), *extra], layout=ipw.Layout(flex_flow="row wrap"))
+        super().__init__([row, self.image])
+        for control in controls.values():
+            control.observe(self.redraw, names="value")
+        self.redraw()
+
+    def redraw(self, _change: dict | None = None) -> None:
+        """Draw the figure for the controls' current values."""
+        self.figure = self.draw(**{name: control.value for name, control in self.controls.items()})
+        self.image.value = _figure_png(self.figure)
+
+    def _repr_mimebundle_(self, **kwargs) -> dict:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+        return bundle
+
+
+def convolution_explorer() -> FigureExplorer:
+    """Slide a kernel over an image ("Convolution process", "Hyperparameters").
+
+    Choose the image and the kernel (its size too), the stride and the zero padding; move
+    the window with the slider or press play. Shows the padded input with the window, the
+    kernel, and the feature map filled up to the window's output cell.
+    """
+    from . import convolution
+
+    images = convolution.images()
+    controls = {
+        "image": ipw.Dropdown(options=list(images), description="image"),
+        "kernel": ipw.Dropdown(options=list(convolution.KERNELS), description="kernel"),
+        "stride": ipw.IntSlider(1, min=1, max=3, description="stride"),
+        "padding": ipw.IntSlider(0, min=0, max=2, description="padding"),
+        "step": ipw.IntSlider(0, min=0, max=24, description="window", style=_WIDE),
+    }
+    play = ipw.Play(0, min=0, max=24, interval=400, description="play")
+    ipw.jslink((play, "value"), (controls["step"], "value"))
+
+    def outputs(image: str, kernel: str, stride: int, padding: int) -> int:
+        fmap = convolution.feature_map(images[image], convolution.KERNELS[kernel], stride, padding)
+        return max(fmap.size, 1)
+
+    def resize_window_range(_change: dict | None = None) -> None:
+        last = outputs(**{k: c.value for k, c in controls.items() if k != "step"}) - 1
+        controls["step"].max = play.max = last
+
+    for name in ("image", "kernel", "stride", "padding"):
+        controls[name].observe(resize_window_range, names="value")
+    resize_window_range()
+
+    def draw(image: str, kernel: str, stride: int, padding: int, step: int) -> plt.Figure:
+        return convolution.show_convolution(images[image], convolution.KERNELS[kernel], stride, padding, step)
+
+    return FigureExplorer(draw, controls, extra=[play])
+
+
+def pooling_explorer() -> FigureExplorer:
+    """A feature map before and after max or average pooling ("Pooling process")."""
+    from . import convolution
+
+    edges = convolution.feature_map(convolution.cat_image((48, 72)), convolution.KERNELS["vertical edges 3x3"])
+    maps = {
+        "lecture feature map 5x5": convolution.feature_map(convolution.LECTURE_IMAGE, convolution.LECTURE_KERNEL),
+        "cat, vertical edges 46x70": np.maximum(edges, 0),
+    }
+    controls = {
+        "name": ipw.Dropdown(options=list(maps), description="feature map", style=_WIDE),
+        "mode": ipw.ToggleButtons(options=["max", "average"], description="pooling"),
+        "size": ipw.IntSlider(2, min=2, max=4, description="window"),
+        "stride": ipw.IntSlider(2, min=1, max=4, description="stride"),
+    }
+
+    def draw(name: str, mode: str, size: int, stride: int) -> plt.Figure:
+        return convolution.show_pooling(maps[name], size, stride, mode)
+
+    return FigureExplorer(draw, controls)
+
+
+def augmentation_explorer(image: np.ndarray, other: np.ndarray, names: tuple[str, str] = ("cat", "dog")) -> FigureExplorer:
+    """One photo and a random augmentation of it ("Data augmentation"): choose the kind,
+    its strength and the random draw. Mix-up blends ``image`` with ``other``."""
+    from . import augment
+
+    controls = {
+        "kind": ipw.Dropdown(options=list(augment.KINDS), description="kind"),
+        "strength": ipw.FloatSlider(0.5, min=0.0, max=1.0, step=0.05, description="strength"),
+        "seed": ipw.IntSlider(0, min=0, max=20, description="random draw", style=_WIDE),
+    }
+
+    def draw(kind: str, strength: float, seed: int) -> plt.Figure:
+        fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
+        axes[0].imshow(np.asarray(image).astype("uint8"))
+        axes[0].set_title(f"original ({names[0]})")
+        axes[1].imshow(augment.augment(image, kind, strength, seed, other=other).astype("uint8"))
+        title = kind
+        if kind.startswith("synthetic"):
+            weight = augment.mix_weight(strength, seed)
+            title = f"label: {weight:.2f} {names[0]} + {1 - weight:.2f} {names[1]}"
+        axes[1].set_title(title)
+        for ax in axes:
+            ax.axis("off")
+        fig.tight_layout()
+        return fig
+
+    return FigureExplorer(draw, controls)
+
+
+def dropout_explorer() -> FigureExplorer:
+    """The lecture's dropout picture for any rate and random draw, in training or at
+    inference, with one layer's activations before and after ("Drop out")."""
+    from . import dropout
+
+    controls = {
+        "rate": ipw.FloatSlider(0.5, min=0.0, max=0.9, step=0.1, description="rate"),
+        "seed": ipw.IntSlider(0, min=0, max=20, description="random draw", style=_WIDE),
+        "training": ipw.Checkbox(True, description="training"),
+    }
+
+    def draw(rate: float, seed: int, training: bool) -> plt.Figure:
+        return dropout.show_dropout(rate, seed, training=training, activations=True)
+
+    return FigureExplorer(draw, controls)
