@@ -8,7 +8,9 @@ pretrained base (chapter 5.3).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
+from . import settings
 from .backend import keras
 
 layers = keras.layers
@@ -119,3 +121,62 @@ def classifier_head(
         model.add(layers.Dropout(dropout, name="dropout"))
     model.add(layers.Dense(1, activation="sigmoid", name="prediction"))
     return model
+
+
+# --- chapter 1's convnet trained from scratch, reused by chapter 3 --------------------
+
+SCRATCH_MODEL_FILE = "convnet_from_scratch.keras"
+
+
+def scratch_convnet_path() -> Path:
+    """Where chapter 1 saves its convnet trained from scratch with augmentation and dropout."""
+    return settings.artifacts_dir() / SCRATCH_MODEL_FILE
+
+
+def load_or_train_scratch_convnet(image_size: int = 128, epochs: int | None = None) -> keras.Model:
+    """Chapter 1's convnet trained from scratch (5.2), for visualizing what it learned (5.4).
+
+    Loads :func:`scratch_convnet_path`. If chapter 1 has not saved it yet, says so, trains
+    the same model (the lecture's convnet with flip/rotation/zoom augmentation and dropout,
+    Adam) on a short schedule of ``epochs`` (default 5, 1 in fast mode) at ``image_size``
+    with a progress bar, saves it there and returns it. Its layers are named as in
+    :func:`lecture_convnet` (``conv1`` ... ``conv4``); it takes RGB images in 0..255.
+    """
+    path = scratch_convnet_path()
+    if path.exists():
+        return keras.models.load_model(path)
+    from . import data
+
+    epochs = epochs or settings.pick(5, 1)
+    print(
+        f"No trained convnet at {path} (chapter 1 saves it there): training one on a short "
+        f"schedule instead, {epochs} epochs at {image_size}x{image_size} pixels."
+    )
+    model = lecture_convnet(image_size, dropout=0.5, augmentation=augmentation(translation=0.0))
+    compile_binary(model, 1e-3, "adam")
+    model.fit(
+        data.load_split("train", image_size),
+        validation_data=data.load_split("validation", image_size),
+        epochs=epochs,
+        verbose=0,
+        callbacks=[_EpochBar(epochs)],
+    )
+    model.save(path)
+    return model
+
+
+class _EpochBar(keras.callbacks.Callback):
+    """A progress bar over epochs showing the validation accuracy."""
+
+    def __init__(self, epochs: int) -> None:
+        from tqdm.auto import tqdm
+
+        super().__init__()
+        self.bar = tqdm(total=epochs, desc="Training", unit="epoch")
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.bar.set_postfix(val_accuracy=f"{(logs or {}).get('val_accuracy', float('nan')):.3f}")
+        self.bar.update()
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.bar.close()

@@ -67,3 +67,59 @@ def show_history(history, *, title: str = "", metrics: Sequence[str] = ("accurac
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def show_vision_tasks(photos: Sequence[np.ndarray], labels: Sequence[str]) -> plt.Figure:
+    """The lecture's uses of a convnet ("ConvNet"): classification (one label per photo),
+    object detection (a box and a label per object) and segmentation (a label per pixel).
+
+    ``photos`` (same size) are placed side by side as one scene. The boxes are where the
+    photos were placed; the segmentation is a hand-drawn sketch (an ellipse per animal),
+    standing in for what a segmentation network would draw.
+    """
+    from matplotlib.patches import Ellipse, Rectangle
+
+    height, width = np.asarray(photos[0]).shape[:2]
+    gap = 8
+    scene = np.full((height, len(photos) * (width + gap) - gap, 3), 255, np.uint8)
+    for index, photo in enumerate(photos):
+        scene[:, index * (width + gap) : index * (width + gap) + width] = np.asarray(photo).astype("uint8")
+    colors = {name: color for name, color in zip(sorted(set(labels)), ("tab:orange", "tab:blue", "tab:green"))}
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.3), gridspec_kw={"width_ratios": [1, len(photos), len(photos)]})
+    axes[0].imshow(np.asarray(photos[-1]).astype("uint8"))
+    axes[0].set_title(f"classification: {labels[-1]}")
+    axes[1].imshow(scene)
+    axes[1].set_title("object detection: " + ", ".join(labels))
+    axes[2].imshow(scene)
+    axes[2].set_title("segmentation (sketched): a class per pixel")
+    for index, label in enumerate(labels):
+        left = index * (width + gap)
+        axes[1].add_patch(Rectangle((left + 4, 4), width - 8, height - 8, fill=False, edgecolor=colors[label], linewidth=2.5))
+        axes[1].text(left + 6, 6, label, color="white", va="top", fontsize=10, bbox={"color": colors[label], "pad": 1.5})
+        axes[2].add_patch(
+            Ellipse((left + width / 2, height / 2), 0.8 * width, 0.85 * height, color=colors[label], alpha=0.5)
+        )
+    for ax in axes:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def show_accuracy_comparison(measured: dict[str, float], book: dict[str, float], *, title: str = "") -> plt.Figure:
+    """Test accuracies measured here beside the book's, one pair of bars per model."""
+    names = list(measured)
+    index = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(1.9 * len(names) + 3, 3.2))
+    for offset, (who, values, color) in enumerate((("this notebook", measured, "tab:blue"), ("the book", book, "0.65"))):
+        heights = [values.get(name, np.nan) for name in names]
+        bars = ax.bar(index + (offset - 0.5) * 0.38, heights, width=0.36, label=who, color=color)
+        ax.bar_label(bars, labels=[f"{h:.0%}" if h == h else "" for h in heights], padding=2, fontsize=9)
+    ax.set_xticks(index, names)
+    ax.set_ylim(0.5, 1.0)
+    ax.set_ylabel("test accuracy")
+    ax.legend(loc="upper left", fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig
