@@ -34,6 +34,27 @@ ops = keras.ops
 # --- activations ------------------------------------------------------------------------
 
 
+def outputs(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> list[np.ndarray]:
+    """The outputs of ``model`` for a batch of ``images``, as a list of NumPy arrays (one per
+    output, also for a model with one output), computed batch by batch.
+
+    Unlike ``model.predict``, nothing is compiled per model, so running many small models
+    (one activation model per choice of layers) stays quick and free of TensorFlow's
+    retracing warnings.
+    """
+    images = np.asarray(images, dtype="float32")
+    try:
+        as_list = isinstance(model.input, list)  # built from ``model.inputs``: expects a list
+    except AttributeError:  # a Sequential model that was never called takes a tensor
+        as_list = False
+    batches = []
+    for start in range(0, len(images), batch_size):
+        x = ops.convert_to_tensor(images[start: start + batch_size])
+        result = model([x] if as_list else x, training=False)
+        batches.append([ops.convert_to_numpy(r) for r in (result if isinstance(result, (list, tuple)) else [result])])
+    return [np.concatenate(parts) for parts in zip(*batches)]
+
+
 def conv_and_pool_layers(model: keras.Model) -> list[str]:
     """Names of the model's convolution and pooling layers, input to output (5.4,
     "Visualizing activations": the layers whose outputs are feature maps)."""
@@ -283,7 +304,9 @@ def peak(heatmap: np.ndarray, shape: tuple[int, int] | None = None) -> tuple[flo
 def show_grad_cams(images: Sequence[np.ndarray], heatmaps: Sequence[np.ndarray],
                    titles: Sequence[str], *, size: float = 3.0) -> plt.Figure:
     """One row per image: the photo, its raw heatmap, and the heatmap laid over it (5.4)."""
-    fig, axes = plt.subplots(len(images), 3, figsize=(3 * size, size * len(images)), squeeze=False)
+    heights = [size * np.shape(image)[0] / np.shape(image)[1] + 0.4 for image in images]
+    fig, axes = plt.subplots(len(images), 3, figsize=(3 * size, sum(heights)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
     for row, image, heatmap, title in zip(axes, images, heatmaps, titles):
         row[0].imshow(np.asarray(image).astype("uint8"))
         row[0].set_title(title, fontsize=9)
@@ -299,15 +322,10 @@ def show_grad_cams(images: Sequence[np.ndarray], heatmaps: Sequence[np.ndarray],
 
 
 def side_by_side(left: np.ndarray, right: np.ndarray, size: int = 224) -> np.ndarray:
-    """Two photos in one square image: the middle of each, cropped to half the width,
-    side by side (uint8, ``size`` x ``size``). Used to show two animals in one picture."""
-    halves = []
-    for photo in (left, right):
-        h, w = np.shape(photo)[:2]
-        crop_w = min(w, h // 2)
-        start = (w - crop_w) // 2
-        halves.append(resize(np.asarray(photo)[: crop_w * 2, start: start + crop_w], (size, size // 2)))
-    return np.clip(np.concatenate(halves, axis=1), 0, 255).astype("uint8")
+    """Two photos in one image, each resized to ``size`` x ``size`` as the model sees it:
+    uint8, shape ``(size, 2 * size, 3)``. Shows two animals in one picture."""
+    halves = [resize(photo, (size, size)) for photo in (left, right)]
+    return np.clip(np.round(np.concatenate(halves, axis=1)), 0, 255).astype("uint8")
 
 
 # --- occlusion --------------------------------------------------------------------------

@@ -33,20 +33,7 @@ def _figure_png(fig: plt.Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _view(controls: list[ipw.Widget], draw: Callable[[], plt.Figure]) -> ipw.VBox:
-    """Controls above an image that ``draw`` redraws whenever a control changes."""
-    image = ipw.Image(format="png", layout=ipw.Layout(max_width="100%"))
-
-    def redraw(_change: object = None) -> None:
-        image.value = _figure_png(draw())
-
-    for control in controls:
-        control.observe(redraw, names="value")
-    redraw()
-    return ipw.VBox([ipw.HBox(controls), image])
-
-
-def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[str, np.ndarray]) -> ipw.VBox:
+def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[str, np.ndarray]) -> FigureExplorer:
     """Browse feature maps (5.4, "Visualizing activations"): pick an image, a layer and a
     channel; see the photo, that channel enlarged, and all the layer's channels.
 
@@ -55,34 +42,37 @@ def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[s
     beforehand, so moving a control only redraws.
     """
     names = list(images)
-    for layer, maps in activations.items():
+    for layer_name, maps in activations.items():
         if np.ndim(maps) != 4 or len(maps) != len(names):
-            raise ValueError(f"activations[{layer!r}] should have shape ({len(names)}, height, width, channels), got {np.shape(maps)}")
-    image = ipw.Dropdown(options=names, description="image")
-    layer = ipw.Dropdown(options=list(activations), description="layer")
-    channel = ipw.IntSlider(0, 0, np.shape(activations[layer.value])[-1] - 1, description="channel", continuous_update=False)
+            raise ValueError(f"activations[{layer_name!r}] should have shape ({len(names)}, height, width, channels), got {np.shape(maps)}")
+    layer_names = list(activations)
+    controls = {
+        "image": ipw.Dropdown(options=names, description="image"),
+        "layer": ipw.Dropdown(options=layer_names, description="layer", style=_WIDE),
+        "channel": ipw.IntSlider(0, 0, np.shape(activations[layer_names[0]])[-1] - 1, description="channel", continuous_update=False),
+    }
     grids: dict[tuple[str, str], np.ndarray] = {}
 
-    def on_layer(_change: object) -> None:
-        channel.max = np.shape(activations[layer.value])[-1] - 1
+    def on_layer(change: dict) -> None:  # observed before the redraw: the range is right when it draws
+        controls["channel"].max = np.shape(activations[change["new"]])[-1] - 1
 
-    layer.observe(on_layer, names="value")  # registered first: the slider's range is right before a redraw
+    controls["layer"].observe(on_layer, names="value")
 
-    def draw() -> plt.Figure:
-        maps = np.asarray(activations[layer.value][names.index(image.value)])
-        c = min(channel.value, maps.shape[-1] - 1)
-        if (image.value, layer.value) not in grids:
-            grids[image.value, layer.value] = visualize.channel_grid(maps, cols=16, max_channels=64)
+    def draw(image: str, layer: str, channel: int) -> plt.Figure:
+        maps = np.asarray(activations[layer][names.index(image)])
+        channel = min(channel, maps.shape[-1] - 1)
+        if (image, layer) not in grids:
+            grids[image, layer] = visualize.channel_grid(maps, cols=16, max_channels=64)
         fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), gridspec_kw={"width_ratios": [1, 1, 1.6]})
-        axes[0].imshow(np.asarray(images[image.value]).astype("uint8"))
-        axes[0].set_title(image.value, fontsize=10)
-        axes[1].imshow(maps[..., c], cmap=matplotlib.colormaps["viridis"])
-        axes[1].set_title(f"{layer.value}, channel {c} ({maps.shape[0]}x{maps.shape[1]})", fontsize=10)
-        axes[2].imshow(grids[image.value, layer.value], cmap=matplotlib.colormaps["viridis"].with_extremes(bad="white"))
+        axes[0].imshow(np.asarray(images[image]).astype("uint8"))
+        axes[0].set_title(image, fontsize=10)
+        axes[1].imshow(maps[..., channel], cmap=matplotlib.colormaps["viridis"])
+        axes[1].set_title(f"{layer}, channel {channel} ({maps.shape[0]}x{maps.shape[1]})", fontsize=10)
+        axes[2].imshow(grids[image, layer], cmap=matplotlib.colormaps["viridis"].with_extremes(bad="white"))
         shown = min(64, maps.shape[-1])
         axes[2].set_title(f"channels 0-{shown - 1} of {maps.shape[-1]}, each scaled to its own range", fontsize=10)
-        if c < shown:
-            row, col = divmod(c, 16)
+        if channel < shown:
+            row, col = divmod(channel, 16)
             h, w = maps.shape[:2]
             axes[2].add_patch(Rectangle((col * (w + 1) - 1, row * (h + 1) - 1), w + 1, h + 1, fill=False, edgecolor="red", linewidth=1.5))
         for ax in axes:
@@ -90,34 +80,36 @@ def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[s
         fig.tight_layout()
         return fig
 
-    return _view([image, layer, channel], draw)
+    return FigureExplorer(draw, controls)
 
 
 def filter_explorer(model: keras.Model, layer_names: Sequence[str], *, size: int = 128, steps: int = 30,
-                    step_size: float = 10.0) -> ipw.VBox:
+                    step_size: float = 10.0) -> FigureExplorer:
     """Pick a layer and a filter; see the input pattern that filter responds to most,
     found by gradient ascent (5.4, "Visualizing filters"). A pattern takes about a second
     the first time; patterns already seen come from a cache."""
-    layer = ipw.Dropdown(options=list(layer_names), description="layer")
     visualizers: dict[str, visualize.FilterVisualizer] = {}
 
-    def visualizer() -> visualize.FilterVisualizer:
-        if layer.value not in visualizers:
-            visualizers[layer.value] = visualize.FilterVisualizer(model, layer.value)
-        return visualizers[layer.value]
+    def visualizer(layer: str) -> visualize.FilterVisualizer:
+        if layer not in visualizers:
+            visualizers[layer] = visualize.FilterVisualizer(model, layer)
+        return visualizers[layer]
 
-    filter_index = ipw.IntSlider(0, 0, visualizer().channels - 1, description="filter", continuous_update=False)
+    controls = {
+        "layer": ipw.Dropdown(options=list(layer_names), description="layer"),
+        "filter_index": ipw.IntSlider(0, 0, visualizer(layer_names[0]).channels - 1, description="filter", continuous_update=False),
+    }
     patterns: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
 
-    def on_layer(_change: object) -> None:
-        filter_index.max = visualizer().channels - 1
+    def on_layer(change: dict) -> None:
+        controls["filter_index"].max = visualizer(change["new"]).channels - 1
 
-    layer.observe(on_layer, names="value")
+    controls["layer"].observe(on_layer, names="value")
 
-    def draw() -> plt.Figure:
-        key = (layer.value, min(filter_index.value, visualizer().channels - 1))
+    def draw(layer: str, filter_index: int) -> plt.Figure:
+        key = (layer, min(filter_index, visualizer(layer).channels - 1))
         if key not in patterns:
-            raw, scores = visualizer().ascend([key[1]], size=size, steps=steps, step_size=step_size)
+            raw, scores = visualizer(layer).ascend([key[1]], size=size, steps=steps, step_size=step_size)
             patterns[key] = visualize.deprocess(raw)[0], float(scores[0])
         pattern, score = patterns[key]
         fig, ax = plt.subplots(figsize=(4, 4.3))
@@ -127,35 +119,37 @@ def filter_explorer(model: keras.Model, layer_names: Sequence[str], *, size: int
         fig.tight_layout()
         return fig
 
-    return _view([layer, filter_index], draw)
+    return FigureExplorer(draw, controls)
 
 
 def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], layer_names: Sequence[str], *,
-                      class_names: Sequence[str] | None = None, top: int = 5, size: int | None = None) -> ipw.VBox:
+                      inputs: Mapping[str, np.ndarray] | None = None, class_names: Sequence[str] | None = None,
+                      top: int = 5, size: int = 224) -> FigureExplorer:
     """Pick an image, one of its ``top`` classes and a layer; see the Grad-CAM heatmap of
     that class over the photo (5.4, "Visualizing heatmaps of class activation").
 
-    ``model`` is a classifier on 0..255 RGB ending in a Dense layer (logits preferred);
-    ``size`` is its input size when the model accepts any (default 224). Each image's top
-    classes are computed once; each heatmap the first time it is shown, then cached.
+    ``model`` is a classifier on 0..255 RGB ending in a Dense layer (logits preferred).
+    ``inputs`` are what the model sees of each image, by default the photo resized to the
+    model's input size (``size`` x ``size`` when it accepts any). Each image's top classes
+    are computed once; each heatmap the first time it is shown, then cached.
     """
-    height, width = model.input_shape[1:3]
-    size_hw = (height or size or 224, width or size or 224)
-    inputs = {name: visualize.resize(photo, size_hw) for name, photo in images.items()}
+    if inputs is None:
+        height, width = model.input_shape[1:3]
+        inputs = {name: visualize.resize(photo, (height or size, width or size)) for name, photo in images.items()}
     cams: dict[str, visualize.GradCam] = {}
 
-    def grad_cam(layer_name: str) -> visualize.GradCam:
-        if layer_name not in cams:
-            cams[layer_name] = visualize.GradCam(model, layer_name)
-        return cams[layer_name]
+    def grad_cam(layer: str) -> visualize.GradCam:
+        if layer not in cams:
+            cams[layer] = visualize.GradCam(model, layer)
+        return cams[layer]
 
     first = grad_cam(layer_names[0])
     n_classes = max(first.classes, 2)
     class_names = list(class_names or (["cat", "dog"] if first.classes == 1 else [str(i) for i in range(n_classes)]))
     choices: dict[str, list[tuple[str, int]]] = {}
     for name, batch in inputs.items():
-        _, logits = first.logits(batch[np.newaxis])
-        logits = np.asarray(keras.ops.convert_to_numpy(logits))[0]
+        _, logits = first.logits(np.asarray(batch, "float32")[np.newaxis])
+        logits = keras.ops.convert_to_numpy(logits)[0]
         if first.classes == 1:
             p_one = 1 / (1 + np.exp(-logits[0]))
             probabilities = np.array([1 - p_one, p_one])
@@ -165,34 +159,39 @@ def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], laye
         best = np.argsort(probabilities)[::-1][: min(top, n_classes)]
         choices[name] = [(f"{class_names[i]} ({probabilities[i]:.0%})", int(i)) for i in best]
 
-    image = ipw.Dropdown(options=list(images), description="image")
-    class_index = ipw.Dropdown(options=choices[image.value], description="class")
-    layer = ipw.Dropdown(options=list(layer_names), description="layer")
+    names = list(images)
+    controls = {
+        "image": ipw.Dropdown(options=names, description="image"),
+        "class_index": ipw.Dropdown(options=choices[names[0]], description="class", style=_WIDE),
+        "layer": ipw.Dropdown(options=list(layer_names), description="layer"),
+    }
     heatmaps: dict[tuple[str, int, str], np.ndarray] = {}
 
-    def on_image(_change: object) -> None:
-        class_index.options = choices[image.value]  # also selects the new image's top class
+    def on_image(change: dict) -> None:
+        controls["class_index"].options = choices[change["new"]]  # selects that image's top class
 
-    image.observe(on_image, names="value")
+    controls["image"].observe(on_image, names="value")
 
-    def draw() -> plt.Figure:
-        key = (image.value, class_index.value, layer.value)
+    def draw(image: str, class_index: int, layer: str) -> plt.Figure:
+        if class_index not in dict(choices[image]).values():  # between two redraws of a change of image
+            class_index = choices[image][0][1]
+        key = (image, class_index, layer)
         if key not in heatmaps:
-            heatmaps[key] = grad_cam(layer.value)(inputs[image.value], class_index.value)
+            heatmaps[key] = grad_cam(layer)(inputs[image], class_index)
         heatmap = heatmaps[key]
-        photo = np.asarray(images[image.value])
-        label = dict((v, k) for k, v in choices[image.value])[class_index.value]
+        photo = np.asarray(images[image])
+        label = next(text for text, index in choices[image] if index == class_index)
         fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
         axes[0].imshow(visualize.overlay(photo, heatmap))
-        axes[0].set_title(f"{image.value}: where is '{label}'?", fontsize=10)
+        axes[0].set_title(f"{image}: where is '{label}'?", fontsize=10)
         axes[1].imshow(heatmap, cmap=matplotlib.colormaps["jet"], vmin=0, vmax=1, extent=(0, photo.shape[1], photo.shape[0], 0))
-        axes[1].set_title(f"Grad-CAM on {layer.value} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=10)
+        axes[1].set_title(f"Grad-CAM on {layer} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=10)
         for ax in axes:
             ax.axis("off")
         fig.tight_layout()
         return fig
 
-    return _view([image, class_index, layer], draw)
+    return FigureExplorer(draw, controls)
 
 
 # --- chapter 1: convnet basics (5.1, 5.2) ----------------------------------------------

@@ -44,6 +44,18 @@ def figures_closed(fn):
 # --- activations --------------------------------------------------------------------------
 
 
+def test_outputs_always_gives_a_list_of_arrays(tiny_classifier):
+    x = np.random.default_rng(0).random((5, 6, 8, 3)).astype("float32")
+    both = keras.Model(tiny_classifier.inputs, [tiny_classifier.get_layer("conv").output, tiny_classifier.output])
+    maps, probabilities = visualize.outputs(both, x, batch_size=2)
+    assert maps.shape == (5, 6, 8, 3) and probabilities.shape == (5, 4)
+    np.testing.assert_allclose(probabilities, tiny_classifier.predict(x, verbose=0), rtol=1e-5)
+    (single,) = visualize.outputs(tiny_classifier, x)
+    assert isinstance(single, np.ndarray) and single.shape == (5, 4)
+    (p_dog,) = visualize.outputs(models.lecture_convnet(48), x[:2, :, :6].repeat(8, axis=1).repeat(8, axis=2)[:, :48, :48])
+    assert p_dog.shape == (2, 1), "an uncalled Sequential model works too"
+
+
 def test_conv_and_pool_layers_of_the_lecture_convnet():
     model = models.lecture_convnet(150)
     expected = ["conv1", "pool1", "conv2", "pool2", "conv3", "pool3", "conv4", "pool4"]
@@ -173,8 +185,8 @@ def test_side_by_side():
     left = np.zeros((300, 451, 3), "uint8")
     right = np.full((200, 150, 3), 255, "uint8")
     both = visualize.side_by_side(left, right, size=224)
-    assert both.shape == (224, 224, 3) and both.dtype == np.uint8
-    assert both[:, :112].max() == 0 and both[:, 112:].min() == 255
+    assert both.shape == (224, 448, 3) and both.dtype == np.uint8
+    assert both[:, :224].max() == 0 and both[:, 224:].min() == 255
 
 
 def test_figures():
@@ -192,16 +204,15 @@ def test_median_seconds():
 # --- widgets ------------------------------------------------------------------------------
 
 
-def control(widget, description: str):
-    """The control of a widgets.* explorer with this description."""
-    controls, _image = widget.children
-    (found,) = [c for c in controls.children if c.description == description]
+def control(widget: widgets.FigureExplorer, description: str):
+    """The control of an explorer with this description."""
+    (found,) = [c for c in widget.controls.values() if c.description == description]
     return found
 
 
-def shown(widget) -> bytes:
+def shown(widget: widgets.FigureExplorer) -> bytes:
     """The PNG the explorer displays."""
-    return bytes(widget.children[1].value)
+    return bytes(widget.image.value)
 
 
 def test_activation_explorer():
@@ -211,6 +222,7 @@ def test_activation_explorer():
     widget = widgets.activation_explorer(images, activations)
     first = shown(widget)
     assert first.startswith(b"\x89PNG")
+    assert "image/png" in widget._repr_mimebundle_(), "a saved notebook keeps the picture"
     control(widget, "channel").value = 5
     assert shown(widget) != first
     layer = control(widget, "layer")
