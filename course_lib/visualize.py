@@ -92,13 +92,14 @@ def show_channel_grid(feature_maps: np.ndarray, title: str = "", *, cols: int = 
                       max_channels: int | None = None, cell_inches: float = 0.9,
                       cmap: str = "viridis") -> plt.Figure:
     """A figure of :func:`channel_grid`: every channel of one layer for one image (5.4)."""
+    h, w, c = np.shape(feature_maps)
+    channels = c if max_channels is None else min(max_channels, c)
+    cols = min(cols, channels)
     grid = channel_grid(feature_maps, cols, max_channels)
-    channels = np.shape(feature_maps)[-1] if max_channels is None else min(max_channels, np.shape(feature_maps)[-1])
     colormap = matplotlib.colormaps[cmap].with_extremes(bad="white")
     fig, ax = plt.subplots(figsize=(cell_inches * cols, cell_inches * cols * grid.shape[0] / grid.shape[1] + 0.5))
     ax.imshow(grid, cmap=colormap, vmin=0, vmax=1, interpolation="nearest")
     ax.axis("off")
-    h, w, c = np.shape(feature_maps)
     shown = f"{channels} of {c}" if channels < c else f"{c}"
     ax.set_title(f"{title}: {shown} channels of {h}x{w}" if title else f"{shown} channels of {h}x{w}", fontsize=10)
     fig.tight_layout()
@@ -214,7 +215,6 @@ class GradCam:
             raise ValueError(f"Grad-CAM needs a classifier ending in a Dense layer; {model.name} ends in {type(last).__name__}")
         self.layer_name = layer_name
         self.classes = int(last.units)
-        self.input_size = tuple(model.input_shape[1:3])
         self._last = last
         self._model = _sub_model(model, layer_name)
         self._compiled = backend.compiled(self._heatmaps)
@@ -247,7 +247,7 @@ class GradCam:
         return heatmaps[0]
 
     def batch(self, images: np.ndarray, class_index: int) -> tuple[np.ndarray, np.ndarray]:
-        """Heatmaps ``(n, h, w)`` of a batch for one class, and the class logits ``(n,)``."""
+        """Heatmaps ``(n, h, w)`` of a batch for one class, and its scores (logits) ``(n,)``."""
         if not 0 <= class_index < max(self.classes, 2):
             raise ValueError(f"class_index must be in 0..{max(self.classes, 2) - 1}, got {class_index}")
         images = ops.convert_to_tensor(np.asarray(images, dtype="float32"))
