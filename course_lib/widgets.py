@@ -62,17 +62,17 @@ def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[s
         maps = np.asarray(activations[layer][names.index(image)])
         channel = min(channel, maps.shape[-1] - 1)
         if (image, layer) not in grids:
-            grids[image, layer] = visualize.channel_grid(maps, cols=16, max_channels=64)
-        fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), gridspec_kw={"width_ratios": [1, 1, 1.6]})
+            grids[image, layer] = visualize.channel_grid(maps, cols=8, max_channels=64)
+        fig, axes = plt.subplots(1, 3, figsize=(12, 4), gridspec_kw={"width_ratios": [1, 1, 1.2]})
         axes[0].imshow(np.asarray(images[image]).astype("uint8"))
         axes[0].set_title(image, fontsize=10)
         axes[1].imshow(maps[..., channel], cmap=matplotlib.colormaps["viridis"])
         axes[1].set_title(f"{layer}, channel {channel} ({maps.shape[0]}x{maps.shape[1]})", fontsize=10)
         axes[2].imshow(grids[image, layer], cmap=matplotlib.colormaps["viridis"].with_extremes(bad="white"))
         shown = min(64, maps.shape[-1])
-        axes[2].set_title(f"channels 0-{shown - 1} of {maps.shape[-1]}, each scaled to its own range", fontsize=10)
+        axes[2].set_title(f"channels 0-{shown - 1} of {maps.shape[-1]}\n(each scaled to its own range)", fontsize=10)
         if channel < shown:
-            row, col = divmod(channel, 16)
+            row, col = divmod(channel, 8)
             h, w = maps.shape[:2]
             axes[2].add_patch(Rectangle((col * (w + 1) - 1, row * (h + 1) - 1), w + 1, h + 1, fill=False, edgecolor="red", linewidth=1.5))
         for ax in axes:
