@@ -55,6 +55,14 @@ def outputs(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> lis
     return [np.concatenate(parts) for parts in zip(*batches)]
 
 
+def activations(model: keras.Model, layer_names: Sequence[str], images: np.ndarray) -> dict[str, np.ndarray]:
+    """The feature maps of the named layers for a batch of 0..255 ``images``, by layer
+    name, each ``(n_images, height, width, channels)`` (5.4, "Visualizing activations";
+    what the activation explorer shows)."""
+    probe = keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names])
+    return dict(zip(layer_names, outputs(probe, images)))
+
+
 def conv_and_pool_layers(model: keras.Model) -> list[str]:
     """Names of the model's convolution and pooling layers, input to output (5.4,
     "Visualizing activations": the layers whose outputs are feature maps)."""

@@ -67,7 +67,8 @@ def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[s
         axes[0].imshow(np.asarray(images[image]).astype("uint8"))
         axes[0].set_title(image, fontsize=10)
         axes[1].imshow(maps[..., channel], cmap=matplotlib.colormaps["viridis"])
-        axes[1].set_title(f"{layer}, channel {channel} ({maps.shape[0]}x{maps.shape[1]})", fontsize=10)
+        silent = " - constant: found nothing" if np.ptp(maps[..., channel]) == 0 else ""
+        axes[1].set_title(f"{layer}, channel {channel} ({maps.shape[0]}x{maps.shape[1]}){silent}", fontsize=10)
         axes[2].imshow(grids[image, layer], cmap=matplotlib.colormaps["viridis"].with_extremes(bad="white"))
         shown = min(64, maps.shape[-1])
         axes[2].set_title(f"channels 0-{shown - 1} of {maps.shape[-1]}\n(each scaled to its own range)", fontsize=10)

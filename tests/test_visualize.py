@@ -56,6 +56,15 @@ def test_outputs_always_gives_a_list_of_arrays(tiny_classifier):
     assert p_dog.shape == (2, 1), "an uncalled Sequential model works too"
 
 
+def test_activations_by_layer_name():
+    model = models.lecture_convnet(48)
+    images = np.random.default_rng(0).uniform(0, 255, (3, 48, 48, 3))
+    found = visualize.activations(model, ["pool1", "conv1"], images)
+    assert list(found) == ["pool1", "conv1"]
+    assert found["conv1"].shape == (3, 46, 46, 32) and found["pool1"].shape == (3, 23, 23, 32)
+    np.testing.assert_allclose(found["pool1"], visualize.activations(model, ["pool1"], images)["pool1"], rtol=1e-6)
+
+
 def test_conv_and_pool_layers_of_the_lecture_convnet():
     model = models.lecture_convnet(150)
     expected = ["conv1", "pool1", "conv2", "pool2", "conv3", "pool3", "conv4", "pool4"]
