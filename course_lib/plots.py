@@ -123,3 +123,31 @@ def show_accuracy_comparison(measured: dict[str, float], book: dict[str, float],
         ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def show_phases(histories: dict[str, object], *, metric: str = "accuracy", title: str = "") -> plt.Figure:
+    """One training run made of phases (chapter 5.3: head on features, then augmentation,
+    then fine-tuning): ``{phase name: history}`` drawn end to end, named at the bottom,
+    every other phase shaded."""
+    fig, ax = plt.subplots(figsize=(9, 3.4))
+    start = 0
+    for index, (phase, history) in enumerate(histories.items()):
+        logs = getattr(history, "history", history)
+        epochs = np.arange(start + 1, start + len(logs[metric]) + 1)
+        if index % 2:
+            ax.axvspan(start + 0.5, epochs[-1] + 0.5, color="0.93")
+        middle = (start + 1 + epochs[-1]) / 2
+        ax.text(middle, 0.04 + 0.08 * (index % 2), phase, transform=ax.get_xaxis_transform(),
+                ha="center", va="bottom", fontsize=9)
+        ax.plot(epochs, logs[metric], "o-", color="tab:blue", label="training" if index == 0 else None)
+        if f"val_{metric}" in logs:
+            ax.plot(epochs, logs[f"val_{metric}"], "s-", color="tab:orange", label="validation" if index == 0 else None)
+        start = int(epochs[-1])
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(metric)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="center")
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -249,3 +249,20 @@ def vgg16_base(image_size: int = 150, weights: str | None = "imagenet") -> keras
             "offline. The course's offline pretrained base works without a network: "
             "course_lib.pretrained.efficientnet_lite0(include_top=False)"
         ) from exc
+
+
+def blocks(model: keras.Model) -> list[tuple[str, tuple, int]]:
+    """The base's structure at a glance (5.3): ``(block, output shape, parameters)`` for
+    each group of layers named alike (``stem``, ``block1a`` ... ``block7a``, ``top``), in order;
+    other layers (``rescaling``, the pooling) by their own name."""
+    rows: list[tuple[str, tuple, int]] = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        block = layer.name.split("_")[0] if layer.name.startswith(("stem_", "block", "top_")) else layer.name
+        shape = tuple(layer.output.shape)
+        if rows and rows[-1][0] == block:
+            rows[-1] = (block, shape, rows[-1][2] + layer.count_params())
+        else:
+            rows.append((block, shape, layer.count_params()))
+    return rows

@@ -73,3 +73,17 @@ def comparison(measured: dict[str, dict[str, Any]] | None = None) -> list[dict[s
             }
         )
     return rows
+
+
+def comparison_markdown(measured: dict[str, dict[str, Any]] | None = None) -> str:
+    """:func:`comparison` as a Markdown table (chapter 2's closing table); methods not
+    measured yet say which notebook to run."""
+    lines = ["| method | book (VGG16 for 5.3) | here | training time here |", "|---|---|---|---|"]
+    for row in comparison(measured):
+        if row["test_accuracy"] is None:
+            chapter = "01-convnet-basics" if row["key"].startswith("scratch") else "this notebook"
+            here, seconds = f"not measured: run {chapter} first", ""
+        else:
+            here, seconds = f"{row['test_accuracy']:.1%}", f"{row['seconds']:.0f} s" if row["seconds"] is not None else ""
+        lines.append(f"| {row['method']} | {row['book_accuracy']:.0%} | {here} | {seconds} |")
+    return "\n".join(lines)
