@@ -115,7 +115,7 @@ def show_accuracy_comparison(measured: dict[str, float], book: dict[str, float],
         bars = ax.bar(index + (offset - 0.5) * 0.38, heights, width=0.36, label=who, color=color)
         ax.bar_label(bars, labels=[f"{h:.0%}" if h == h else "" for h in heights], padding=2, fontsize=9)
     ax.set_xticks(index, names)
-    ax.set_ylim(0.5, 1.0)
+    ax.set_ylim(0.4, 1.0)
     ax.set_ylabel("test accuracy")
     ax.legend(loc="upper left", fontsize=9)
     ax.grid(axis="y", alpha=0.3)
