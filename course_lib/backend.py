@@ -3,14 +3,17 @@
 Importing this module imports Keras on the backend ``KERAS_BACKEND`` names (TensorFlow
 unless set otherwise), without the start-up lines TensorFlow's C++ core prints
 ("oneDNN custom operations are on", ...), which mean nothing to a student. Other lines
-written to standard error during the import are kept.
+written to standard error during the import are kept. Two warnings that say nothing to a
+student are silenced too (see below).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -51,6 +54,12 @@ def _without_startup_noise() -> Iterator[None]:
 
 with _without_startup_noise():
     import keras
+
+# Two messages that say nothing to a student: Keras's note that ``fit`` ignores
+# ``shuffle=True`` for a tf.data dataset (the course's datasets shuffle themselves), and
+# TensorFlow's notes on tracing a function again for a new input shape.
+warnings.filterwarnings("ignore", message="`shuffle=True` was passed", category=UserWarning)
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 __all__ = ["keras"]
 

@@ -37,6 +37,9 @@ def execute(path: Path, *, timeout: int | None = None) -> tuple[nbformat.Noteboo
             kernel_name="python3",
             resources={"metadata": {"path": str(path.parent)}},
             on_cell_executed=lambda **_: bar.update(1),
+            # No widget state: HTML pages would need a script from the internet to draw the
+            # widgets; without it they show the picture each widget keeps (image/png).
+            store_widget_state=False,
         )
         try:
             client.execute()

@@ -403,18 +403,29 @@ def load_arrays(
     natural order; in fast mode it defaults to ``FAST_LIMITS[split]``, else all images.
     Unreadable files are skipped with a :class:`SkippedImageWarning` each.
     """
+    return _decode(tuple(select_images(split, root, limit_per_class)), _wh(image_size)[::-1])
+
+
+def effective_limit(split: str, limit_per_class: int | None = None) -> int | None:
+    """The per-class limit the loaders apply: ``limit_per_class``, else in fast mode
+    ``FAST_LIMITS[split]``, else None (all images)."""
     if limit_per_class is None and settings.fast_mode():
         limit_per_class = FAST_LIMITS.get(split)
     if limit_per_class is not None and limit_per_class < 1:
         raise ValueError(f"limit_per_class must be a positive int, not {limit_per_class}.")
+    return limit_per_class
+
+
+def select_images(
+    split: str, root: str | os.PathLike[str] | None = None, limit_per_class: int | None = None
+) -> list[tuple[Path, int]]:
+    """The ``(path, label)`` pairs the loaders read: :func:`list_images`, keeping the first
+    :func:`effective_limit` files of each class."""
+    limit = effective_limit(split, limit_per_class)
     pairs = list_images(split, root)
-    if limit_per_class is not None:
-        pairs = [
-            pair
-            for label in range(len(CLASSES))
-            for pair in [p for p in pairs if p[1] == label][:limit_per_class]
-        ]
-    return _decode(tuple(pairs), _wh(image_size)[::-1])
+    if limit is None:
+        return pairs
+    return [pair for label in range(len(CLASSES)) for pair in [p for p in pairs if p[1] == label][:limit]]
 
 
 @lru_cache(maxsize=8)

@@ -64,23 +64,6 @@ def model_signature(model: keras.Model) -> dict[str, Any]:
     }
 
 
-def _files(split: str, root: str | os.PathLike[str] | None, limit_per_class: int | None) -> list[Path]:
-    """The files :func:`data.load_arrays` reads for these arguments, in its order."""
-    pairs = data.list_images(split, root)
-    return [
-        path
-        for label in range(len(data.CLASSES))
-        for path in [p for p, lab in pairs if lab == label][:limit_per_class]
-    ]
-
-
-def _limit(split: str, limit_per_class: int | None) -> int | None:
-    """The per-class limit :func:`data.load_arrays` applies (fast mode: ``FAST_LIMITS``)."""
-    if limit_per_class is None and settings.fast_mode():
-        return data.FAST_LIMITS.get(split)
-    return limit_per_class
-
-
 def data_signature(
     split: str,
     image_size: int,
@@ -92,10 +75,10 @@ def data_signature(
     """What a split's features depend on: the split, image size, mirroring, the per-class
     limit (fast mode's by default, as in :func:`data.load_arrays`) and a digest of the
     files' names, sizes and modification times."""
-    limit_per_class = _limit(split, limit_per_class)
+    limit_per_class = data.effective_limit(split, limit_per_class)
     folder = data.data_dir(root)
     digest = hashlib.sha256()
-    files = _files(split, root, limit_per_class)
+    files = [path for path, _ in data.select_images(split, root, limit_per_class)]
     for path in files:
         stat = path.stat()
         digest.update(f"{path.relative_to(folder).as_posix()}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())

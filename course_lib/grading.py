@@ -218,17 +218,27 @@ def _check(result: dict, what: str) -> None:
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def _message_first(evalue: str) -> str:
+    """NumPy's testing errors start with their tolerances and put the test's own message
+    second: bring the message to the front."""
+    lines = [line.strip() for line in evalue.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0].startswith(("Not equal to tolerance", "Arrays are not")):
+        lines = [lines[1].rstrip(".") + ".", lines[0], *lines[2:]]
+    return "\n".join(lines)
+
+
 def _error_text(cell: nbformat.NotebookNode) -> str:
     """``ErrorName: message`` of the cell's error; for a bare ``assert``, its line of code."""
     for output in cell.get("outputs", []):
         if output.get("output_type") == "error":
-            text = f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
+            text = f"{output.get('ename', 'Error')}: {_message_first(output.get('evalue', ''))}".strip()
             if not output.get("evalue"):
                 lines = _ANSI.sub("", "\n".join(output.get("traceback", []))).splitlines()
                 failing = [line.split("---->", 1)[1] for line in lines if "---->" in line]
                 if failing:
                     text += " " + re.sub(r"^\s*\d+\s*", "", failing[-1]).strip()
-            return text
+            text = " ".join(text.split())  # one line: NumPy's messages span several
+            return text if len(text) <= 400 else text[:397] + "..."
     return ""
 
 
