@@ -158,10 +158,11 @@ def widget_errors(page) -> list[str]:
     return broken + [e for e in page.console_errors if "widget" in e.lower()]
 
 
+# What a widget shows: its pictures and its output areas, not its controls (a slider's own
+# number changes whenever it moves, whether or not the widget reacts).
 _SNAPSHOT = """(view) => {
-  const images = [...view.querySelectorAll('img')].map(i => i.src.length + ':' + i.src.slice(-200));
-  const texts = [...view.querySelectorAll('.widget-output, .widget-html-content, .widget-readout')]
-      .map(e => e.innerText);
+  const images = [...view.querySelectorAll('img')].map(i => i.src);
+  const texts = [...view.querySelectorAll('.widget-output')].map(e => e.innerText);
   return images.join('|') + '#' + texts.join('|');
 }"""
 
@@ -179,15 +180,18 @@ def exercise_controls(page, view) -> list[str]:
     """Move each slider and dropdown of a widget view; return the controls that did not
     change what the widget shows."""
     dead = []
-    for handle in view.locator(".noUi-handle").all():
-        label = handle.get_attribute("aria-valuetext") or "slider"
+    for slider in view.locator(".widget-slider:has(.noUi-handle)").all():
+        handle = slider.locator(".noUi-handle").first
+        label = slider.locator(".widget-label").first.inner_text() or "a slider"
         before = view.evaluate(_SNAPSHOT)
         handle.focus()
         handle.press("End" if handle.get_attribute("aria-valuenow") != handle.get_attribute("aria-valuemax") else "Home")
         if not _wait_for_change(view, before):
-            dead.append(f"slider at {label}")
+            dead.append(f"slider {label!r}")
         page.wait_for_function(_KERNEL_READY, timeout=60_000)
-    for select in view.locator(".widget-dropdown select").all():
+    for dropdown in view.locator(".widget-dropdown:has(select)").all():
+        select = dropdown.locator("select").first
+        label = dropdown.locator(".widget-label").first.inner_text() or "a dropdown"
         options = select.locator("option").all_inner_texts()
         if len(options) < 2:
             continue
@@ -195,7 +199,7 @@ def exercise_controls(page, view) -> list[str]:
         current = select.evaluate("s => s.selectedIndex")
         select.select_option(index=(current + 1) % len(options))
         if not _wait_for_change(view, before):
-            dead.append(f"dropdown {options}")
+            dead.append(f"dropdown {label!r}")
         page.wait_for_function(_KERNEL_READY, timeout=60_000)
     return dead
 
