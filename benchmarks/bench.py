@@ -7,8 +7,9 @@ Measures, and writes to ``benchmarks/results.json`` and ``benchmarks/results.md`
 2. throughput of the pretrained base (EfficientNet-Lite0 at 160 and 224 px) and of the
    book's VGG16 base (random weights) at 150 px, batch 32 and 64, measured interleaved in
    this process, and each as a fraction of this CPU's fp32 peak;
-3. one Grad-CAM and one filter visualization;
-4. autograding one submission (the solution) of each chapter.
+3. training chapter 1's model in float32 and in mixed bfloat16;
+4. one Grad-CAM and one filter visualization;
+5. autograding one submission (the solution) of each chapter.
 
 Benchmarks report numbers; they are not tests and have no pass/fail.
 """
@@ -120,6 +121,39 @@ def throughput(rounds: int = 3, seconds: float = 6.0) -> list[dict]:
         row["images_per_s"] = round(row["images_per_s"], 1)
         row["gflops_per_image"] = round(row.pop("flops_per_image") / 1e9, 3)
         row["achieved_gflops"] = round(row["gflops_per_image"] * row["images_per_s"], 1)
+    return rows
+
+
+# --- training from scratch: float32 against bfloat16 ---------------------------------
+
+
+def training(steps: int = 15, image_size: int = 128, batch: int = 32) -> list[dict]:
+    """Training images per second of chapter 1's model with its augmentation, in float32
+    and in mixed bfloat16 (what the course uses where :func:`models.bfloat16_is_fast`),
+    interleaved in this process; ``steps`` training steps on random images after a
+    warm-up, best of two passes."""
+    from course_lib import models
+    from course_lib.backend import keras
+
+    rng = np.random.default_rng(0)
+    images = rng.uniform(0, 255, (batch, image_size, image_size, 3)).astype("float32")
+    labels = rng.integers(0, 2, batch).astype("float32")
+    rows = []
+    for mixed in (False, True):
+        model = models.lecture_convnet(image_size, augmentation=models.augmentation(seed=0), mixed_precision=mixed)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
+        model.train_on_batch(images, labels)  # warm-up (graph tracing)
+        rows.append({"precision": "mixed bfloat16" if mixed else "float32", "_model": model, "images_per_s": 0.0})
+    for _ in range(2):
+        for row in rows:
+            start = time.perf_counter()
+            for _ in range(steps):
+                row["_model"].train_on_batch(images, labels)
+            row["images_per_s"] = max(row["images_per_s"], steps * batch / (time.perf_counter() - start))
+    for row in rows:
+        del row["_model"]
+        row["images_per_s"] = round(row["images_per_s"], 1)
+        row["epoch_s"] = round(2000 / row["images_per_s"], 1)  # the 2000 training photos
     return rows
 
 
@@ -265,6 +299,16 @@ def markdown(results: dict) -> str:
             for (name, size), value in sorted(best.items()) if not name.startswith("VGG16")
         ]
         lines += ["", f"fp32 peak: {results['cpu']['peak_gflops']} GFLOP/s = {results['cpu']['assumptions']}."]
+    if "training" in results:
+        rows = results["training"]
+        lines += ["", "## Training from scratch: float32 against mixed bfloat16", "",
+                  f"Chapter 1's model at 128 px with its augmentation, batch 32, training steps on random images. "
+                  f"The course trains in mixed bfloat16 here: {'yes' if results['mixed_precision'] else 'no'} "
+                  "(`models.bfloat16_is_fast()`: a CPU with AMX or AVX-512 BF16).", "",
+                  "| precision | images/s | one epoch of 2000 photos |", "|---|---|---|"]  # fmt: skip
+        lines += [f"| {r['precision']} | {r['images_per_s']} | {r['epoch_s']} s |" for r in rows]
+        speed = {r["precision"]: r["images_per_s"] for r in rows}
+        lines += ["", f"bfloat16: **{speed['mixed bfloat16'] / speed['float32']:.1f}x** float32."]
     if "visualization" in results:
         v = results["visualization"]
         lines += ["", "## Visualization", "",
@@ -298,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
         results["course"] = course()
     print("== throughput", flush=True)
     results["throughput"] = throughput()
+    print("== training, float32 against bfloat16", flush=True)
+    from course_lib import models
+
+    results["mixed_precision"] = models.bfloat16_is_fast()
+    results["training"] = training()
     print("== visualization", flush=True)
     results["visualization"] = visualization()
     print("== autograding", flush=True)

@@ -7,6 +7,8 @@ pretrained base (chapter 5.3).
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +23,7 @@ def lecture_convnet(
     *,
     dropout: float | None = 0.5,
     augmentation: keras.Layer | None = None,
+    mixed_precision: bool | None = None,
     name: str = "lecture_convnet",
 ) -> keras.Sequential:
     """The lecture's convnet ("ConvNet architecture"): four conv/max-pool stages,
@@ -29,22 +32,42 @@ def lecture_convnet(
     Inputs are RGB pixels in 0..255; a ``Rescaling(1/255)`` layer does what the book's
     ``image_data_generator(rescale = 1/255)`` did. ``dropout=None`` gives the book's first
     model (no dropout); ``augmentation`` (e.g. from :func:`augmentation`) is put in front
-    and is only active during training.
+    and is only active during training. ``mixed_precision`` (default: where
+    :func:`bfloat16_is_fast`) computes in bfloat16 and keeps the weights and the final
+    probability in float32: the same model, trained several times faster on CPUs with
+    bfloat16 units.
     """
+    if mixed_precision is None:
+        mixed_precision = bfloat16_is_fast()
+    policy = "mixed_bfloat16" if mixed_precision else None
     model = keras.Sequential(name=name)
     model.add(keras.Input(shape=(image_size, image_size, 3), name="image"))
     if augmentation is not None:
         model.add(augmentation)
-    model.add(layers.Rescaling(1.0 / 255, name="rescaling"))
+    model.add(layers.Rescaling(1.0 / 255, name="rescaling", dtype=policy))
     for index, filters in enumerate((32, 64, 128, 128), start=1):
-        model.add(layers.Conv2D(filters, 3, activation="relu", name=f"conv{index}"))
-        model.add(layers.MaxPooling2D(2, name=f"pool{index}"))
-    model.add(layers.Flatten(name="flatten"))
+        model.add(layers.Conv2D(filters, 3, activation="relu", name=f"conv{index}", dtype=policy))
+        model.add(layers.MaxPooling2D(2, name=f"pool{index}", dtype=policy))
+    model.add(layers.Flatten(name="flatten", dtype=policy))
     if dropout:
-        model.add(layers.Dropout(dropout, name="dropout"))
-    model.add(layers.Dense(512, activation="relu", name="dense"))
-    model.add(layers.Dense(1, activation="sigmoid", name="prediction"))
+        model.add(layers.Dropout(dropout, name="dropout", dtype=policy))
+    model.add(layers.Dense(512, activation="relu", name="dense", dtype=policy))
+    model.add(layers.Dense(1, activation="sigmoid", name="prediction", dtype="float32"))
     return model
+
+
+def bfloat16_is_fast() -> bool:
+    """Whether this CPU computes in bfloat16 natively (Intel AMX or AVX-512 BF16), so that
+    mixed precision pays off; elsewhere bfloat16 is emulated and slower than float32.
+    ``COURSE_MIXED_PRECISION=1`` or ``0`` decides instead."""
+    choice = os.environ.get("COURSE_MIXED_PRECISION", "").strip()
+    if choice:
+        return choice.lower() in ("1", "true", "yes", "on")
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux: no way to tell, stay with float32
+        return False
+    return keras.backend.backend() == "tensorflow" and bool(re.search(r"\b(amx_bf16|avx512_bf16)\b", flags))
 
 
 def compile_binary(model: keras.Model, learning_rate: float = 1e-4, optimizer: str = "rmsprop") -> keras.Model:
@@ -133,7 +156,7 @@ def scratch_convnet_path() -> Path:
     return settings.artifacts_dir() / SCRATCH_MODEL_FILE
 
 
-def load_or_train_scratch_convnet(image_size: int = 128, epochs: int | None = None) -> keras.Model:
+def load_or_train_scratch_convnet(image_size: int = 150, epochs: int | None = None) -> keras.Model:
     """Chapter 1's convnet trained from scratch (5.2), for visualizing what it learned (5.4).
 
     Loads :func:`scratch_convnet_path`. If chapter 1 has not saved it yet, says so, trains

@@ -36,7 +36,8 @@ ops = keras.ops
 
 def outputs(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> list[np.ndarray]:
     """The outputs of ``model`` for a batch of ``images``, as a list of NumPy arrays (one per
-    output, also for a model with one output), computed batch by batch.
+    output, also for a model with one output; float32 also for a model in mixed
+    precision), computed batch by batch.
 
     Unlike ``model.predict``, nothing is compiled per model, so running many small models
     (one activation model per choice of layers) stays quick and free of TensorFlow's
@@ -51,8 +52,14 @@ def outputs(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> lis
     for start in range(0, len(images), batch_size):
         x = ops.convert_to_tensor(images[start: start + batch_size])
         result = model([x] if as_list else x, training=False)
-        batches.append([ops.convert_to_numpy(r) for r in (result if isinstance(result, (list, tuple)) else [result])])
+        batches.append([_full_float(ops.convert_to_numpy(r)) for r in (result if isinstance(result, (list, tuple)) else [result])])
     return [np.concatenate(parts) for parts in zip(*batches)]
+
+
+def _full_float(array: np.ndarray) -> np.ndarray:
+    """float32 for the half-width floats of a mixed-precision model (which matplotlib and
+    NumPy's statistics handle poorly); other arrays unchanged."""
+    return array.astype("float32") if array.dtype.name in ("bfloat16", "float16") else array
 
 
 def activations(model: keras.Model, layer_names: Sequence[str], images: np.ndarray) -> dict[str, np.ndarray]:
@@ -230,7 +237,7 @@ class GradCam:
     def logits(self, images):
         """Feature maps of the layer and class logits, shape ``(batch, classes)``."""
         features, hidden = self._model(images, training=False)
-        logits = ops.matmul(hidden, self._last.kernel)
+        logits = ops.matmul(ops.cast(hidden, "float32"), self._last.kernel)  # float32 under mixed precision too
         if self._last.use_bias:
             logits = logits + self._last.bias
         return features, logits
@@ -243,6 +250,7 @@ class GradCam:
 
     def _heatmaps(self, images, class_index):
         features, scores, grads = backend.feature_gradients(self._class_score, images, class_index)
+        features, grads = ops.cast(features, "float32"), ops.cast(grads, "float32")
         weights = ops.mean(grads, axis=(1, 2), keepdims=True)
         cams = ops.relu(ops.sum(features * weights, axis=-1))
         peak = ops.max(cams, axis=(1, 2), keepdims=True)

@@ -39,6 +39,29 @@ def test_lecture_convnet_options() -> None:
     np.testing.assert_allclose(augmented.predict(images, verbose=0), augmented.predict(images, verbose=0))
 
 
+def test_mixed_precision_is_the_same_model_in_bfloat16() -> None:
+    exact = models.lecture_convnet(64, mixed_precision=False)
+    mixed = models.lecture_convnet(64, mixed_precision=True)
+    mixed.set_weights(exact.get_weights())
+    assert mixed.count_params() == exact.count_params()
+    assert {w.dtype for w in mixed.weights} == {"float32"}  # weights stay float32
+    assert mixed.get_layer("conv1").compute_dtype == "bfloat16"
+    assert exact.get_layer("conv1").compute_dtype == "float32"
+    images = np.random.default_rng(2).uniform(0, 255, (8, 64, 64, 3)).astype("float32")
+    p_exact, p_mixed = exact.predict(images, verbose=0), mixed.predict(images, verbose=0)
+    assert p_mixed.dtype == np.float32  # the probability is computed in float32
+    np.testing.assert_allclose(p_mixed, p_exact, atol=0.02)
+
+
+def test_mixed_precision_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_MIXED_PRECISION", "0")
+    assert not models.bfloat16_is_fast()
+    assert models.lecture_convnet(48).get_layer("conv1").compute_dtype == "float32"
+    monkeypatch.setenv("COURSE_MIXED_PRECISION", "1")
+    assert models.bfloat16_is_fast()
+    assert models.lecture_convnet(48).get_layer("conv1").compute_dtype == "bfloat16"
+
+
 def test_compile_binary_uses_the_lecture_settings() -> None:
     model = models.compile_binary(models.lecture_convnet(64))
     assert type(model.optimizer).__name__ == "RMSprop"

@@ -275,3 +275,17 @@ def test_grad_cam_explorer_on_a_cats_vs_dogs_model():
     first = shown(widget)
     control(widget, "layer").value = "conv3"
     assert shown(widget) != first
+
+
+def test_grad_cam_of_a_mixed_precision_model_matches_float32():
+    exact = models.lecture_convnet(48, mixed_precision=False)
+    mixed = models.lecture_convnet(48, mixed_precision=True)
+    mixed.set_weights(exact.get_weights())
+    image = np.random.default_rng(5).uniform(0, 255, (48, 48, 3))
+    for class_index in (0, 1):
+        want = visualize.GradCam(exact, "conv2")(image, class_index)
+        got = visualize.GradCam(mixed, "conv2")(image, class_index)
+        assert got.dtype == np.float32 and got.shape == want.shape
+        assert np.abs(got - want).mean() < 0.05, f"class {class_index}: bfloat16 heatmap far from float32"
+    maps = visualize.activations(mixed, ["conv1", "pool2"], image[None])
+    assert [m.dtype for m in maps.values()] == [np.float32, np.float32]
