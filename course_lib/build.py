@@ -45,7 +45,10 @@ def execute(path: Path, *, timeout: int | None = None) -> tuple[nbformat.Noteboo
             client.execute()
             error = ""
         except CellExecutionError as exc:
-            error = str(exc).strip().splitlines()[-1] if str(exc).strip() else repr(exc)
+            # the exception's first line says what happened (its message may go on with
+            # what to do over several lines)
+            message = (exc.evalue or "").strip().splitlines()
+            error = f"{exc.ename}: {message[0]}" if message else exc.ename or repr(exc)
     return nb, error
 
 

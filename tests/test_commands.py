@@ -75,12 +75,16 @@ def test_build_writes_pages_and_a_summary(course: Path, monkeypatch: pytest.Monk
     (course / "solutions" / "broken").mkdir()
     broken = _notebook("return 2 * x", "assert double(2) == 5, 'two times two is four'")
     nbformat.write(broken, course / "solutions/broken/broken.ipynb")
+    (course / "solutions" / "lost").mkdir()
+    lost = _notebook("return 2 * x", "raise RuntimeError('No photos found.\\nSet COURSE_DATA_DIR to their folder.')")
+    nbformat.write(lost, course / "solutions/lost/lost.ipynb")
 
     summary = build.build(course, course / "out")
 
     by_name = {n["assignment"]: n for n in summary["notebooks"]}
     assert by_name["demo"]["status"] == "ok" and by_name["broken"]["status"] == "error"
     assert "two times two is four" in by_name["broken"]["error"]
+    assert by_name["lost"]["error"] == "RuntimeError: No photos found."  # what happened, in one line
     assert json.loads((course / "out/results.json").read_text())["notebooks"] == summary["notebooks"]
     executed = nbformat.read(course / "out/demo.ipynb", as_version=4)
     assert executed.cells[2].execution_count is not None
