@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -44,7 +48,20 @@ def test_feature_gradients_are_taken_at_the_features():
     np.testing.assert_allclose(np.asarray(scores), [x.sum() * weights.sum()], rtol=1e-5)
 
 
-def test_compiled_matches_eager_and_traces_once():
+@pytest.mark.parametrize("eager", [False, True])
+def test_compiled_matches_eager_and_traces_once(eager: bool):
+    import tensorflow as tf
+
+    before = tf.config.functions_run_eagerly()
+    tf.config.run_functions_eagerly(eager)  # on in fast mode: compiled functions keep their graph
+    try:
+        _check_compiled()
+        assert tf.config.functions_run_eagerly() == eager
+    finally:
+        tf.config.run_functions_eagerly(before)
+
+
+def _check_compiled() -> None:
     traces = []
 
     def fn(x, k):
@@ -57,6 +74,14 @@ def test_compiled_matches_eager_and_traces_once():
         _, grads = fast(x, np.float32(k))
         np.testing.assert_allclose(np.asarray(grads), 2 * k * x)
     assert len(traces) == 1, "a compiled function should be traced once for same-shaped inputs"
+
+
+@pytest.mark.parametrize(("fast", "eager"), [("1", "True"), ("0", "False")])
+def test_keras_steps_run_eagerly_in_fast_mode_only(fast: str, eager: str) -> None:
+    code = "import course_lib.backend, tensorflow as tf; print(tf.config.functions_run_eagerly())"
+    env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"} | {"COURSE_FAST": fast}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == eager
 
 
 def test_other_backends_are_refused_clearly(monkeypatch):
