@@ -34,7 +34,7 @@ def lecture_convnet(
     model (no dropout); ``augmentation`` (e.g. from :func:`augmentation`) is put in front
     and is only active during training. ``mixed_precision`` (default: where
     :func:`bfloat16_is_fast`) computes in bfloat16 and keeps the weights and the final
-    probability in float32: the same model, trained several times faster on CPUs with
+    probability in float32: the same model, trained about twice as fast on CPUs with
     bfloat16 units.
     """
     if mixed_precision is None:
