@@ -144,7 +144,8 @@ def throughput(rounds: int = 3, seconds: float = 6.0) -> list[dict]:
 
 
 def training(steps: int = 15, image_size: int = 150, batch: int = 32) -> list[dict]:
-    """Training images per second of chapter 1's model with its augmentation, in float32
+    """Training images per second of chapter 1's model behind the course's default
+    augmentation (:func:`models.augmentation`: flip, rotation, zoom, translation), in float32
     and in mixed bfloat16 (what the course uses where :func:`models.bfloat16_is_fast`),
     interleaved in this process; ``steps`` training steps on random images after a
     warm-up, best of two passes."""
@@ -323,7 +324,8 @@ def markdown(results: dict) -> str:
     if "training" in results:
         rows = results["training"]
         lines += ["", "## Training from scratch: float32 against mixed bfloat16", "",
-                  f"Chapter 1's model at 150 px with its augmentation, batch 32, training steps on random images. "
+                  f"Chapter 1's model at 150 px behind `models.augmentation()` (flip, rotation, zoom, translation), "
+                  "batch 32, training steps on random images. "
                   f"The course trains in mixed bfloat16 here: {'yes' if results['mixed_precision'] else 'no'} "
                   "(`models.bfloat16_is_fast()`: a CPU with AMX or AVX-512 BF16).", "",
                   "| precision | images/s | one epoch of 2000 photos |", "|---|---|---|"]  # fmt: skip
