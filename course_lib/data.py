@@ -1,4 +1,4 @@
-"""The cats-vs-dogs photos: download, the book's split, and fast in-memory loading.
+"""The cats-vs-dogs photos: the book's split, and fast in-memory loading.
 
 Serves the lecture section "Training a convnet from scratch on a small dataset" (book
 chapter 5.2) and feeds 5.3 (using a pretrained convnet) and 5.4 (visualizing what convnets
@@ -6,8 +6,8 @@ learn), which also use :func:`sample_image`.
 
 The data is a folder ``<root>/<split>/<class>/*.jpg`` with the splits ``train``,
 ``validation``, ``test`` and the classes ``cats`` (label 0) and ``dogs`` (label 1).
-:func:`data_dir` finds it (a parameter, ``COURSE_DATA_DIR``, the cache) or downloads
-Microsoft's Kaggle zip once and builds the book's split (1000 / 500 / 500 per class).
+:func:`source` says which folder and where it came from (a folder you name, a full set in
+the cache, a download, or the photo sample the course ships: :mod:`course_lib.sources`).
 
 Odd files in a user's folder are handled like this:
 
@@ -24,15 +24,9 @@ Odd files in a user's folder are handled like this:
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import re
-import shutil
-import tempfile
 import warnings
-import zipfile
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -41,43 +35,40 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from . import settings
+from . import settings, sources
+from .downloads import BOOK_SPLIT, CLASSES, LAYOUT, DataNotFoundError
+from .sources import SPLITS, DataLayoutError, DataSource, SampleDamagedError
 
 if TYPE_CHECKING:
     import tensorflow as tf
 
-SPLITS = ("train", "validation", "test")
-CLASSES = ("cats", "dogs")  # label 0, label 1
-BOOK_SPLIT = {"train": 1000, "validation": 500, "test": 500}  # images per class
+__all__ = [
+    "BOOK_SPLIT",
+    "CLASSES",
+    "SPLITS",
+    "CorruptImageError",
+    "DataLayoutError",
+    "DataNotFoundError",
+    "DataSource",
+    "SampleDamagedError",
+    "SkippedImageWarning",
+    "data_dir",
+    "list_images",
+    "load_arrays",
+    "load_image",
+    "load_split",
+    "sample_image",
+    "source",
+    "summary",
+]
+
 FAST_LIMITS = {"train": 40, "validation": 20, "test": 20}  # per class, in fast mode
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".gif")
 SAMPLE_IMAGES = ("chelsea", "coffee", "astronaut", "rocket")
-
-ZIP_URL = (
-    "https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/"
-    "kagglecatsanddogs_5340.zip"
-)
-ZIP_NAME = "kagglecatsanddogs_5340.zip"
-ZIP_SIZE = 824_887_076  # bytes
-ZIP_SHA256 = "b7974bd00a84a99921f36ee4403f089853777b5ae8d151c76a86e64900334af9"
-CACHE_NAME = "cats_and_dogs_small"
-MARKER = "split.json"  # written last: a split without it is incomplete
-
-LAYOUT = "<folder>/{train,validation,test}/{cats,dogs}/*.jpg"
-_ZIP_CLASSES = {"Cat": "cats", "Dog": "dogs"}
-_ZIP_MEMBER = re.compile(r"PetImages/(Cat|Dog)/(\d+)\.jpg", re.IGNORECASE)
 _WORKERS = min(8, (os.cpu_count() or 1) + 2)
 _PROGRESS_ABOVE = 200  # show a progress bar when decoding more images than this
 
 Size = int | tuple[int, int]
-
-
-class DataNotFoundError(RuntimeError):
-    """The photos are neither where they were said to be, nor cached, nor downloadable."""
-
-
-class DataLayoutError(DataNotFoundError):
-    """A folder named by the user does not have the ``<split>/<class>/`` layout."""
 
 
 class CorruptImageError(ValueError):
@@ -91,189 +82,21 @@ class SkippedImageWarning(UserWarning):
 # --- where the data is ---------------------------------------------------------------
 
 
-def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """Return the data folder, downloading and building the book's split if needed.
+def source(root: str | os.PathLike[str] | None = None) -> DataSource:
+    """Which photos the course uses (``root``, else as :func:`course_lib.sources.resolve`
+    finds them); ``source().describe()`` says it in words, e.g. for a results table."""
+    return sources.resolve(root)
 
-    Looked for in this order: ``path``; the environment variable ``COURSE_DATA_DIR``; a
-    complete split in ``settings.cache_dir() / "cats_and_dogs_small"``; else the Kaggle zip
-    is downloaded (825 MB, once, checksummed) and the split built from it.
+
+def data_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The photo folder in use (see :func:`source`), downloading the book's split if that
+    is the next step and the network is there.
 
     Raises:
         DataLayoutError: ``path`` or ``COURSE_DATA_DIR`` names a folder without the layout.
-        DataNotFoundError: nothing cached and the download failed (e.g. offline).
+        DataNotFoundError: ``COURSE_DATA=full`` and no full set could be found or fetched.
     """
-    if path is not None:
-        return _checked(Path(path).expanduser(), "The folder passed as `path`")
-    if env := os.environ.get("COURSE_DATA_DIR"):
-        return _checked(Path(env).expanduser(), "COURSE_DATA_DIR")
-    target = settings.cache_dir() / CACHE_NAME
-    if not (target / MARKER).is_file():
-        if target.exists():  # checked before a long download, not after
-            raise DataLayoutError(
-                f"{target} exists but has no {MARKER}, so it is not a split this course built. "
-                "Remove it, or set COURSE_DATA_DIR to it if it holds the photos."
-            )
-        build_split(download_zip(), target)
-    return target
-
-
-def _checked(root: Path, named_by: str) -> Path:
-    """Return ``root`` if it has every split and class folder, else raise DataLayoutError."""
-    if not root.is_dir():
-        problem = "does not exist"
-    else:
-        missing = [f"{s}/{c}/" for s in SPLITS for c in CLASSES if not (root / s / c).is_dir()]
-        if not missing:
-            return root
-        problem = "lacks " + ", ".join(missing)
-    hint = ""
-    if (root / CACHE_NAME).is_dir():
-        hint = f"\nDid you mean {root / CACHE_NAME}?"
-    raise DataLayoutError(
-        f"{named_by} points to {root}, which {problem}.\n"
-        f"Expected layout: {LAYOUT} (cats = label 0, dogs = label 1).{hint}"
-    )
-
-
-def download_zip() -> Path:
-    """Download Microsoft's Kaggle cats-vs-dogs zip into the cache (once) and return it.
-
-    ``pooch`` checks the SHA-256, shows a progress bar, and reuses a zip already saved at
-    ``settings.cache_dir() / "downloads" / "kagglecatsanddogs_5340.zip"``.
-    """
-    import pooch
-    import requests
-
-    folder = settings.cache_dir() / "downloads"
-    try:
-        fetched = pooch.retrieve(
-            ZIP_URL,
-            known_hash=f"sha256:{ZIP_SHA256}",
-            fname=ZIP_NAME,
-            path=folder,
-            progressbar=True,
-        )
-    except requests.exceptions.RequestException as exc:
-        raise DataNotFoundError(
-            f"Could not download the cats-vs-dogs photos ({type(exc).__name__}: {exc}).\n"
-            "Nothing is cached yet. Three ways out:\n"
-            f"  1. connect to the internet and run this again ({ZIP_SIZE / 1e6:.0f} MB, "
-            "downloaded once);\n"
-            f"  2. download {ZIP_URL}\n"
-            f"     by hand and save it as {folder / ZIP_NAME} (it will then be found);\n"
-            f"  3. set the environment variable COURSE_DATA_DIR to a folder laid out as\n"
-            f"     {LAYOUT}."
-        ) from None
-    return Path(fetched)
-
-
-# --- building the book's split from the zip -----------------------------------------
-
-
-def build_split(
-    zip_path: str | os.PathLike[str],
-    out_dir: str | os.PathLike[str],
-    per_class: Mapping[str, int] | None = None,
-) -> dict:
-    """Build ``out_dir/<split>/<class>/`` from the zip's ``PetImages/{Cat,Dog}/<n>.jpg``.
-
-    Each class's files are read in numeric order, without extracting the whole zip; only
-    files that Pillow fully decodes as JPEG are kept, copied byte for byte as
-    ``cat.<n>.jpg`` / ``dog.<n>.jpg``: the first ``per_class["train"]`` (default: the
-    book's 1000) go to train, the next ones to validation, then test. Reading stops once a
-    class is complete. Other members (``Thumbs.db``) are ignored. The split is built in a
-    temporary folder next to ``out_dir`` and renamed at the end, with ``split.json``
-    (counts and skipped files) inside, so an interrupted build never looks complete. A
-    complete ``out_dir`` is left as it is. Returns the contents of ``split.json``.
-    """
-    out_dir = Path(out_dir)
-    marker = out_dir / MARKER
-    if marker.is_file():
-        return json.loads(marker.read_text())
-    if out_dir.exists():
-        raise FileExistsError(
-            f"{out_dir} exists but has no {MARKER}, so it is not a split this course built. "
-            "Remove it, or choose another folder."
-        )
-    per_class = dict(per_class or BOOK_SPLIT)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
-    try:
-        manifest = _fill_split(Path(zip_path), tmp, per_class)
-        (tmp / MARKER).write_text(json.dumps(manifest, indent=1))
-        tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    skipped = manifest["skipped"]
-    if skipped:
-        print(
-            f"Skipped {len(skipped)} files that are not readable JPEGs: "
-            + ", ".join(f"{s['file']} ({s['reason']})" for s in skipped)
-        )
-    sizes = ", ".join(f"{split} {n}" for split, n in per_class.items())
-    print(f"Built {out_dir}: {sizes} images per class.")
-    return manifest
-
-
-def _fill_split(zip_path: Path, out: Path, per_class: dict[str, int]) -> dict:
-    """Write the split into ``out`` and return the manifest (see :func:`build_split`)."""
-    from tqdm.auto import tqdm
-
-    wanted = sum(per_class.values())
-    skipped: list[dict[str, str]] = []
-    for split in per_class:
-        for class_name in CLASSES:
-            (out / split / class_name).mkdir(parents=True)
-    with (
-        zipfile.ZipFile(zip_path) as zf,
-        tqdm(
-            total=2 * wanted, desc="Building the split", disable=2 * wanted <= _PROGRESS_ABOVE
-        ) as bar,
-    ):
-        members: dict[str, list[tuple[int, str]]] = {"Cat": [], "Dog": []}
-        for name in zf.namelist():
-            if m := _ZIP_MEMBER.fullmatch(name):
-                members[m[1].capitalize()].append((int(m[2]), name))
-        for zip_class, class_name in _ZIP_CLASSES.items():
-            slots = [s for s, n in per_class.items() for _ in range(n)]
-            for number, name in sorted(members[zip_class]):
-                if not slots:
-                    break
-                data = zf.read(name)
-                if reason := _jpeg_problem(data):
-                    skipped.append({"file": name, "reason": reason})
-                    continue
-                folder = out / slots.pop(0) / class_name
-                (folder / f"{class_name[:-1]}.{number}.jpg").write_bytes(data)
-                bar.update()
-            if slots:
-                raise ValueError(
-                    f"{zip_path} holds only {wanted - len(slots)} readable JPEGs in "
-                    f"PetImages/{zip_class}/, {wanted} needed."
-                )
-    return {
-        "source": zip_path.name,
-        "per_class": per_class,
-        "counts": {s: {c: n for c in CLASSES} for s, n in per_class.items()},
-        "skipped": skipped,
-    }
-
-
-def _jpeg_problem(data: bytes) -> str | None:
-    """Why ``data`` is not a fully decodable JPEG, or None if it is one."""
-    if not data:
-        return "empty"
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # e.g. "Corrupt EXIF data": harmless
-            with Image.open(io.BytesIO(data)) as img:
-                if img.format != "JPEG":
-                    return f"{img.format} image, not JPEG"
-                img.load()
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        return f"unreadable: {exc}"
-    return None
+    return source(path).path
 
 
 # --- reading images ------------------------------------------------------------------

@@ -21,6 +21,8 @@ import nbformat
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from . import sources
+
 CONFIG_FILE = "nbgrader_config.py"
 STUBS = ("YOUR CODE HERE", "YOUR ANSWER HERE")
 MISSING_TEST = "this test cell is missing from the notebook (deleted?): 0 points until an instructor looks"
@@ -78,6 +80,7 @@ class Report:
     notebook: Path  # the autograded copy (with outputs)
     cells: list[CellResult] = field(default_factory=list)
     other_errors: list[str] = field(default_factory=list)  # errors in cells that carry no grade
+    photos: str = ""  # which photos the notebook ran on, when known
 
     @property
     def auto_score(self) -> float:
@@ -288,6 +291,7 @@ def self_grade(notebook: Path, root: Path | None = None, assignment: str | None 
     with tempfile.TemporaryDirectory(prefix="convnet-grade-") as tmp:
         course = ScratchCourse(root, Path(tmp))
         report = course.autograde(assignment, notebook, student="me")
+        report.photos = sources.for_grading().describe()
         page = notebook.with_name(f"{notebook.stem}.feedback.html")
         shutil.copyfile(course.feedback(assignment, "me"), page)
         report.notebook = page
@@ -311,6 +315,8 @@ def format_report(report: Report) -> str:
     lines.append(f"autograded: {report.auto_score:g} / {report.auto_max:g} points")
     if report.manual_max:
         lines.append(f"written answers: {report.manual_max:g} more points, graded by your teacher")
+    if report.photos:
+        lines.append(f"photos: {report.photos}")
     for error in report.other_errors:
         lines.append(f"note: {error}")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import settings
+from . import settings, sources
 from .backend import keras
 
 layers = keras.layers
@@ -152,8 +152,9 @@ SCRATCH_MODEL_FILE = "convnet_from_scratch.keras"
 
 
 def scratch_convnet_path() -> Path:
-    """Where chapter 1 saves its convnet trained from scratch with augmentation and dropout."""
-    return settings.artifacts_dir() / SCRATCH_MODEL_FILE
+    """Where chapter 1 saves its convnet trained from scratch with augmentation and dropout
+    (one for the course's photo sample, one for the full photo set)."""
+    return settings.artifacts_dir(sample=sources.resolve().is_sample) / SCRATCH_MODEL_FILE
 
 
 def load_or_train_scratch_convnet(image_size: int = 150, epochs: int | None = None) -> keras.Model:

@@ -2,7 +2,8 @@
 
 Chapter 2 compares its methods with chapter 1's scratch convnet, and ``make run`` puts
 every measurement into ``build/results.json``; both read them from here. They are kept
-in ``settings.artifacts_dir()``, so fast-mode runs never mix with full ones.
+in ``settings.artifacts_dir()``, so fast-mode runs and runs on the course's photo sample
+never mix with full ones; each measurement records which photos it was made on.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import settings
+from . import settings, sources
 
 
 def results_file() -> Path:
-    """The JSON file holding every recorded measurement."""
-    return settings.artifacts_dir() / "results.json"
+    """The JSON file holding every recorded measurement (for the photos in use)."""
+    return settings.artifacts_dir(sample=sources.resolve().is_sample) / "results.json"
 
 
 def load() -> dict[str, dict[str, Any]]:
@@ -32,10 +33,11 @@ def load() -> dict[str, dict[str, Any]]:
 def record(name: str, **values: Any) -> dict[str, Any]:
     """Record a measurement, e.g. ``record("scratch", test_accuracy=0.71, seconds=930)``.
 
-    A later record under the same name replaces the earlier one. The time of recording
-    and whether the fast mode was on are added.
+    A later record under the same name replaces the earlier one. The time of recording,
+    whether the fast mode was on and which photos were used (``data``: "sample",
+    "kaggle", "oxford-pets" or "folder") are added.
     """
-    entry = {**values, "fast_mode": settings.fast_mode(), "recorded_at": time.time()}
+    entry = {**values, "fast_mode": settings.fast_mode(), "data": sources.resolve().kind, "recorded_at": time.time()}
     everything = load()
     everything[name] = entry
     path = results_file()
@@ -75,6 +77,20 @@ def comparison(measured: dict[str, dict[str, Any]] | None = None) -> list[dict[s
     return rows
 
 
+def photos_line() -> str:
+    """Which photos the measurements come from, for under a results table; on the course's
+    sample it says plainly that they are not comparable with the book's."""
+    photos = sources.resolve()
+    if photos.is_sample:
+        test = 2 * sources.sample_split()["test"]
+        return (
+            f"Measured on the course's photo sample ({2 * sources.sample_split()['train']} training photos, "
+            f"{test} test photos: one photo is {1 / test:.1%}), not on the book's 2,000 training photos: "
+            "these accuracies are not comparable with the book's."
+        )
+    return f"Measured on {photos.describe()}."
+
+
 def comparison_markdown(measured: dict[str, dict[str, Any]] | None = None) -> str:
     """:func:`comparison` as a Markdown table (chapter 2's closing table); methods not
     measured yet say which notebook to run."""
@@ -86,4 +102,4 @@ def comparison_markdown(measured: dict[str, dict[str, Any]] | None = None) -> st
         else:
             here, seconds = f"{row['test_accuracy']:.1%}", f"{row['seconds']:.0f} s" if row["seconds"] is not None else ""
         lines.append(f"| {row['method']} | {row['book_accuracy']:.0%} | {here} | {seconds} |")
-    return "\n".join(lines)
+    return "\n".join(lines) + f"\n\n*{photos_line()}*"

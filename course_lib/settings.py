@@ -1,8 +1,11 @@
-"""Run-time settings shared by every chapter: the fast mode and the course's folders.
+"""Run-time settings shared by every chapter: the fast mode, the data choice, the folders.
 
 The *fast mode* shrinks data and training schedules so a notebook runs in seconds. It is on
 when ``COURSE_FAST`` is set to a true value, and whenever nbgrader executes a notebook
 (nbgrader sets ``NBGRADER_EXECUTION`` to ``autograde`` or ``validate``).
+
+``COURSE_DATA`` chooses the photos (see :mod:`course_lib.sources`): ``auto`` (the
+default), ``sample`` (always the photos the course ships) or ``full`` (never the sample).
 """
 
 from __future__ import annotations
@@ -30,24 +33,76 @@ def pick(full: T, fast: T) -> T:
     return fast if fast_mode() else full
 
 
+DATA_CHOICES = ("auto", "sample", "full")
+
+
+class CacheNotWritableError(OSError):
+    """The course's cache folder cannot be created or written to."""
+
+
+def data_choice() -> str:
+    """``COURSE_DATA``: "auto" (default), "sample" or "full" (see :mod:`course_lib.sources`)."""
+    value = os.environ.get("COURSE_DATA", "").strip().lower() or "auto"
+    if value not in DATA_CHOICES:
+        raise ValueError(f"COURSE_DATA is {value!r}; use one of {', '.join(DATA_CHOICES)} (or leave it unset).")
+    return value
+
+
 def cache_dir() -> Path:
-    """Where downloads and derived files live: ``COURSE_CACHE_DIR``, else the OS cache."""
-    path = Path(os.environ.get("COURSE_CACHE_DIR") or pooch.os_cache("convnet-course"))
-    path.mkdir(parents=True, exist_ok=True)
+    """Where downloads and derived files live: ``COURSE_CACHE_DIR``, else the OS cache.
+
+    Raises:
+        CacheNotWritableError: the folder does not exist and cannot be made.
+    """
+    path = Path(os.environ.get("COURSE_CACHE_DIR") or pooch.os_cache("convnet-course")).expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _not_writable(path, "The course's cache folder", exc) from None
     return path
 
 
-def artifacts_dir() -> Path:
-    """Where notebooks keep what they make for later chapters (trained models, features).
+def writable_dir(path: Path, what: str) -> Path:
+    """Make ``path`` (a folder in the cache) if needed and check that files can be written
+    there; ``what`` names it in the error.
 
-    Fast-mode runs write to a separate ``fast/`` sub-folder, so a test or a grading run
-    never replaces what a student trained in full.
+    Raises:
+        CacheNotWritableError: with what happened and what to do.
+    """
+    import tempfile
+
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise _not_writable(path, what.capitalize(), exc) from None
+    return path
+
+
+def _not_writable(path: Path, what: str, exc: OSError) -> CacheNotWritableError:
+    reason = exc.strerror or type(exc).__name__
+    return CacheNotWritableError(
+        f"{what}, {path}, cannot be written to ({reason}). Set the environment variable "
+        "COURSE_CACHE_DIR to a folder you can write to (for example in your home folder), "
+        "then restart the kernel."
+    )
+
+
+def artifacts_dir(*, sample: bool = False) -> Path:
+    """Where notebooks keep what they make for later chapters (trained models, features,
+    measurements).
+
+    Fast-mode runs write to a ``fast/`` sub-folder and, with ``sample``, runs on the
+    course's photo sample to ``sample/``, so that neither a test or grading run nor a
+    sample run ever replaces what a student trained in full on the book's photos.
     """
     path = cache_dir() / "artifacts"
     if fast_mode():
         path = path / "fast"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    elif sample:
+        path = path / "sample"
+    return writable_dir(path, "the course's folder for trained models and results")
 
 
 def report() -> dict[str, str]:
@@ -57,6 +112,7 @@ def report() -> dict[str, str]:
     """
     import platform
 
+    from . import sources
     from .backend import keras
 
     return {
@@ -65,6 +121,6 @@ def report() -> dict[str, str]:
         "keras backend": keras.backend.backend(),
         "CPU cores": str(os.cpu_count()),
         "fast mode": "on" if fast_mode() else "off",
-        "data folder (COURSE_DATA_DIR)": os.environ.get("COURSE_DATA_DIR", "not set: the course downloads its data"),
+        "photos": found.describe() if (found := sources.peek()) else "not downloaded yet: the first chapter that needs them downloads them (or uses the course's sample offline)",
         "cache folder": str(cache_dir()),
     }

@@ -1,27 +1,69 @@
-"""Shared test set-up: the course folder, a private cache, and the real data if named."""
+"""Shared test set-up: the course folder, a private cache, no downloads, the full photos if named.
+
+No test downloads anything: ``pooch.retrieve`` (what every download goes through) fails
+as it would offline, for the whole session. Tests that need the book's full photo set
+take the ``full_photos`` fixture; they are marked ``full_data`` and skip unless
+``COURSE_DATA_DIR`` names that set (``.ci/run`` runs them on ``../shared/data``).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import pooch
 import pytest
+import requests
+
+from course_lib import data, sources
 
 ROOT = Path(__file__).resolve().parents[1]
+FULL_PHOTOS = os.environ.get("COURSE_DATA_DIR")
+DATA_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_DATA_SOURCE", "COURSE_FAST", "NBGRADER_EXECUTION")
+
+
+def offline(*args: object, **kwargs: object) -> None:
+    raise requests.exceptions.ConnectionError("the tests never download (as if offline)")
 
 
 @pytest.fixture(scope="session", autouse=True)
-def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Keep tests (and the notebooks they execute) out of the user's real cache."""
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep tests (and the notebooks they execute) out of the user's real cache, and offline."""
     cache = tmp_path_factory.mktemp("cache")
     os.environ["COURSE_CACHE_DIR"] = str(cache)
-    return cache
+    real = pooch.retrieve
+    pooch.retrieve = offline
+    yield cache
+    pooch.retrieve = real
 
 
-@pytest.fixture(scope="session")
-def real_data() -> Path:
-    """The real photos named by COURSE_DATA_DIR (CI sets it); skip where absent."""
-    value = os.environ.get("COURSE_DATA_DIR")
-    if not value or not Path(value).is_dir():
-        pytest.skip("set COURSE_DATA_DIR to the cats-vs-dogs photos to run this test")
-    return Path(value)
+@pytest.fixture
+def isolated_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """A fresh cache, full mode, no data setting, no download, nothing remembered: what a
+    newcomer's first run meets. Yields the cache folder."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
+    for name in DATA_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    sources.forget()
+    data.clear_cache()
+    yield cache
+    sources.forget()
+    data.clear_cache()
+
+
+@pytest.fixture
+def full_photos(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The book's full photo set named by COURSE_DATA_DIR (as in CI); skip where absent."""
+    if not FULL_PHOTOS or not Path(FULL_PHOTOS).is_dir():
+        pytest.skip("needs the book's full photo set: set COURSE_DATA_DIR (CI uses ../shared/data/cats_and_dogs_small)")
+    monkeypatch.setenv("COURSE_DATA_DIR", FULL_PHOTOS)
+    return Path(FULL_PHOTOS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that takes ``full_photos`` as ``full_data``."""
+    for item in items:
+        if "full_photos" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.full_data)

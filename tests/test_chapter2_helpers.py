@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from course_lib import plots, pretrained, results  # noqa: E402  (pretrained sets the Keras backend)
+from photos import make_folder  # noqa: E402
 
 
 def test_blocks_sum_up_the_base():
@@ -36,10 +37,21 @@ def test_show_phases_draws_the_phases_end_to_end():
     matplotlib.pyplot.close(fig)
 
 
-def test_comparison_markdown_says_what_is_missing():
+def test_comparison_markdown_says_what_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(make_folder(tmp_path / "mine", per_class=1)))
     table = results.comparison_markdown({"feature_extraction": {"test_accuracy": 0.992, "seconds": 95.4}})
     lines = table.splitlines()
-    assert len(lines) == 2 + len(results.METHODS)
+    assert len(lines) == 2 + len(results.METHODS) + 2
+    assert lines[-1] == f"*Measured on your folder {tmp_path / 'mine'}.*"
     assert "| pretrained: fast feature extraction | 90% | 99.2% | 95 s |" in lines
     assert "run 01-convnet-basics first" in lines[2]
     assert "run this notebook first" in table
+
+
+def test_comparison_markdown_on_the_sample_says_it_is_not_the_book(monkeypatch):
+    monkeypatch.setenv("COURSE_DATA", "sample")
+    last = results.comparison_markdown({}).splitlines()[-1]
+    assert last == (
+        "*Measured on the course's photo sample (120 training photos, 60 test photos: one photo is 1.7%), "
+        "not on the book's 2,000 training photos: these accuracies are not comparable with the book's.*"
+    )

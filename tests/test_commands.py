@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -93,6 +94,29 @@ def test_build_writes_pages_and_a_summary(course: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(course)
     assert cli.main(["build", "demo", "--out", str(course / "out2")]) == 0
     assert cli.main(["build", "broken", "--out", str(course / "out3")]) == 1
+
+
+@pytest.mark.usefixtures("isolated_data")
+def test_a_build_on_the_sample_says_so_everywhere(course: Path, capsys) -> None:
+    """Offline with no photos named: the build finds the sample once, tells each kernel to
+    use it (no second download attempt), and every page and the summary say so."""
+    demo = _notebook("return 2 * x", "import os\nprint('COURSE_DATA =', os.environ.get('COURSE_DATA'))")
+    nbformat.write(demo, course / "solutions/demo/demo.ipynb")
+
+    summary = build.build(course, course / "out")
+
+    assert summary["data"]["kind"] == "sample" and summary["data"]["sample"] is True
+    assert json.loads((course / "out/results.json").read_text())["data"] == summary["data"]
+    assert "Photos: the course's sample of Oxford-IIIT Pet photos" in capsys.readouterr().out
+    executed = nbformat.read(course / "out/demo.ipynb", as_version=4)
+    assert executed.cells[0].source == build.SAMPLE_NOTE
+    assert executed.cells[-1].outputs[0]["text"] == "COURSE_DATA = sample\n"
+    assert "This run used the course&#39;s photo sample" in (course / "out/demo.html").read_text() or (
+        "This run used the course's photo sample" in (course / "out/demo.html").read_text()
+    )
+    site = (course / "out/site/index.html").read_text()
+    assert "Run on the course's photo sample" in site and "on the course's photo sample" in site
+    assert "COURSE_DATA" not in os.environ, "the setting is only for the build's kernels"
 
 
 def test_commands_outside_a_course_say_where_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:

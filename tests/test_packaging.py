@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import tomllib
+import zipfile
 from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+
+from course_lib import sources
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
@@ -44,4 +49,34 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in readme and "make run" in readme
     assert re.search(r"^\s*(exec\s+)?make test\b", ci, re.M), ".ci/run must call `make test`"
-    assert "COURSE_DATA_DIR" in ci
+    assert "COURSE_DATA_DIR" in ci and "full_data" in ci, ".ci/run also runs the full-photo tests"
+
+
+def test_the_wheel_ships_the_sample_photos_and_their_license(tmp_path: Path) -> None:
+    """A pip install has the photos and their CC BY-SA notice; the Kaggle photos never ship."""
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = tmp_path.glob("convnet_course-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        license_text = zf.read("course_lib/resources/oxford_pets_sample/LICENSE.txt").decode()
+    sample = "course_lib/resources/oxford_pets_sample/"
+    manifest = (sources.SAMPLE_ROOT / sources.SAMPLE_MANIFEST).read_text().splitlines()[1:]
+    photos = {sample + line.split("\t")[0] for line in manifest}
+    assert len(photos) == 238 and photos <= names, f"missing from the wheel: {sorted(photos - names)[:5]}"
+    for notice in ("README.md", "LICENSE.txt", "MANIFEST.tsv"):
+        assert sample + notice in names
+    assert "Creative Commons Attribution-ShareAlike 4.0" in license_text and "Apache License 2.0" in license_text
+    assert "course_lib/resources/imagenet_classes.tsv" in names
+    assert not [n for n in names if re.search(r"(cat|dog)\.\d+\.jpg$", n)], "Kaggle photos must never ship"
+    size = sum(p.stat().st_size for p in sources.SAMPLE_ROOT.rglob("*") if p.is_file())
+    assert size < 3_000_000, f"the sample is {size / 1e6:.1f} MB; keep it under 3 MB"
+
+
+def test_readme_credits_the_photos() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "Oxford-IIIT Pet" in readme and "CC BY-SA 4.0" in readme

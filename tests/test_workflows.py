@@ -172,7 +172,8 @@ def test_autograding_again_keeps_the_gradebook(graded_class) -> None:
     assert again["alice"].report.auto_score == 5 and again["erin"].report.auto_score < 5
 
 
-def test_self_grading_never_changes_the_notebook(tmp_path: Path, capsys) -> None:
+def test_self_grading_never_changes_the_notebook(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)  # as a newcomer grades
     notebook = tmp_path / "my work.ipynb"
     notebook.write_text(_variant(_set("binary_accuracy", WRONG_ACCURACY)))
     before = hashlib.sha256(notebook.read_bytes()).hexdigest()
@@ -183,5 +184,6 @@ def test_self_grading_never_changes_the_notebook(tmp_path: Path, capsys) -> None
     assert hashlib.sha256(notebook.read_bytes()).hexdigest() == before
     assert "test_binary_accuracy" in out and "FAILED" in out and "autograded: 3 / 5 points" in out
     assert "written answers: 2 more points" in out
+    assert "photos: the course's sample of Oxford-IIIT Pet photos" in out, "say which photos the tests ran on"
     assert "<html" in (tmp_path / "my work.feedback.html").read_text().lower()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my work.feedback.html", "my work.ipynb"]
