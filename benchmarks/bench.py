@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -45,16 +44,17 @@ TARGETS = {  # from the benchmark issue; reported, never weakened
 
 def cpu() -> dict:
     """This CPU's fp32 peak, with the assumptions it rests on."""
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    flags = set(re.search(r"^flags\s*:(.*)$", info, re.M).group(1).split()) if "flags" in info else set()
-    mhz = float(re.search(r"^cpu MHz\s*:\s*([\d.]+)", info, re.M).group(1)) if "cpu MHz" in info else float("nan")
-    model = re.search(r"^model name\s*:\s*(.*)$", info, re.M)
+    from course_lib import settings
+
+    info = settings.cpu_info()
+    flags = set(info.get("flags", "").split())
+    mhz = float(info.get("cpu MHz", "nan"))
     lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
     fma_units = 2
     cores = os.cpu_count() or 1
     flops_per_cycle = 2 * lanes * fma_units  # an FMA is 2 flops, per lane, per unit
     return {
-        "model": model.group(1) if model else platform.processor(),
+        "model": info.get("model name") or platform.processor(),
         "cores": cores,
         "clock_ghz": round(mhz / 1000, 3),
         "simd_fp32_lanes": lanes,
@@ -71,15 +71,16 @@ def cpu() -> dict:
 def matmul_gflops(n: int = 4096, seconds: float = 3.0) -> float:
     """fp32 GFLOP/s of one large matrix product (TensorFlow, all cores): what this CPU
     really sustains, turbo clock included, unlike the nominal peak of :func:`cpu`."""
-    from course_lib import backend  # noqa: F401  (TensorFlow without its start-up noise)
-    import tensorflow as tf
+    from course_lib import backend
+    from course_lib.backend import keras
 
-    a, b = tf.random.uniform((n, n)), tf.random.uniform((n, n))
-    product = tf.function(lambda: tf.matmul(a, b))
-    product().numpy()  # warm-up
+    rng = np.random.default_rng(0)
+    a, b = (keras.ops.convert_to_tensor(rng.random((n, n), "float32")) for _ in range(2))
+    product = backend.compiled(keras.ops.matmul)
+    keras.ops.convert_to_numpy(product(a, b))  # warm-up
     count, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        product().numpy()
+        keras.ops.convert_to_numpy(product(a, b))
         count += 1
     return round(2 * n**3 * count / (time.perf_counter() - start) / 1e9, 1)
 
@@ -146,7 +147,7 @@ def throughput(rounds: int = 3, seconds: float = 6.0) -> list[dict]:
 def training(steps: int = 15, image_size: int = 150, batch: int = 32) -> list[dict]:
     """Training images per second of chapter 1's model behind the course's default
     augmentation (:func:`models.augmentation`: flip, rotation, zoom, translation), in float32
-    and in mixed bfloat16 (what the course uses where :func:`models.bfloat16_is_fast`),
+    and in mixed bfloat16 (what the course uses where :func:`backend.bfloat16_is_fast`),
     interleaved in this process; ``steps`` training steps on random images after a
     warm-up, best of two passes."""
     from course_lib import models
@@ -180,16 +181,16 @@ def training(steps: int = 15, image_size: int = 150, batch: int = 32) -> list[di
 def visualization() -> dict:
     """Milliseconds per Grad-CAM (pretrained model, 224 px, after warm-up, median) and
     seconds per filter pattern (one filter of a middle layer)."""
-    from course_lib import data, pretrained, visualize
+    from course_lib import data, filters, heatmaps, pretrained, results
 
     model = pretrained.efficientnet_lite0()
     image = data.sample_image("chelsea", 224).astype("float32")
     top_class = int(np.argmax(model.predict(image[np.newaxis], verbose=0)))
-    cam = visualize.GradCam(model, "top_activation")
-    cam_seconds = visualize.median_seconds(lambda: cam(image, top_class), repeats=10, warmup=2)
+    cam = heatmaps.GradCam(model, "top_activation")
+    cam_seconds = results.median_seconds(lambda: cam(image, top_class), repeats=10, warmup=2)
     base = pretrained.efficientnet_lite0(include_top=False, image_size=None)
-    ascent = visualize.FilterVisualizer(base, "block4a_expand_conv")
-    filter_seconds = visualize.median_seconds(lambda: ascent.patterns([0], size=128, steps=30), repeats=3, warmup=1)
+    ascent = filters.FilterVisualizer(base, "block4a_expand_conv")
+    filter_seconds = results.median_seconds(lambda: ascent.patterns([0], size=128, steps=30), repeats=3, warmup=1)
     return {
         "grad_cam_ms": round(cam_seconds * 1000, 1),
         "filter_visualization_s": round(filter_seconds, 2),
@@ -203,14 +204,15 @@ def visualization() -> dict:
 def autograding() -> list[dict]:
     """Seconds to autograde the solution of each chapter as a student's submission (the
     assignment is generated first, untimed, as an instructor does once)."""
-    from course_lib import grading
+    from course_lib.tooling.course import assignments, notebook_name
+    from course_lib.tooling.scratch import ScratchCourse
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        course = grading.ScratchCourse(ROOT, Path(tmp))
-        for assignment in grading.assignments(ROOT):
+        course = ScratchCourse(ROOT, Path(tmp))
+        for assignment in assignments(ROOT):
             course.generate(assignment)
-            notebook = ROOT / "solutions" / assignment / grading.notebook_name(ROOT, assignment)
+            notebook = ROOT / "solutions" / assignment / notebook_name(ROOT, assignment)
             start = time.perf_counter()
             report = course.autograde(assignment, notebook, student="bench")
             rows.append({"assignment": assignment, "seconds": round(time.perf_counter() - start, 1),
@@ -243,7 +245,7 @@ def course() -> dict:
     kernels together (sampled every half second), and what the chapters measured."""
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "NBGRADER_EXECUTION")}
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "course_lib.cli", "build"], cwd=ROOT, env=env)
+    process = subprocess.Popen([sys.executable, "-m", "course_lib.tooling.cli", "build"], cwd=ROOT, env=env)
     peak = 0
     done = threading.Event()
 
@@ -327,7 +329,7 @@ def markdown(results: dict) -> str:
                   f"Chapter 1's model at 150 px behind `models.augmentation()` (flip, rotation, zoom, translation), "
                   "batch 32, training steps on random images. "
                   f"The course trains in mixed bfloat16 here: {'yes' if results['mixed_precision'] else 'no'} "
-                  "(`models.bfloat16_is_fast()`: a CPU with AMX or AVX-512 BF16).", "",
+                  "(`backend.bfloat16_is_fast()`: a CPU with AMX or AVX-512 BF16).", "",
                   "| precision | images/s | one epoch of 2000 photos |", "|---|---|---|"]  # fmt: skip
         lines += [f"| {r['precision']} | {r['images_per_s']} | {r['epoch_s']} s |" for r in rows]
         speed = {r["precision"]: r["images_per_s"] for r in rows}
@@ -366,9 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     print("== throughput", flush=True)
     results["throughput"] = throughput()
     print("== training, float32 against bfloat16", flush=True)
-    from course_lib import models
+    from course_lib import backend
 
-    results["mixed_precision"] = models.bfloat16_is_fast()
+    results["mixed_precision"] = backend.bfloat16_is_fast()
     results["training"] = training()
     print("== visualization", flush=True)
     results["visualization"] = visualization()

@@ -8,10 +8,12 @@ chapter 1 use :func:`augment`; the training pipeline is the student's exercise.
 
 from __future__ import annotations
 
+import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .backend import keras
+from .explorer import WIDE, FigureExplorer
 
 layers = keras.layers
 
@@ -98,3 +100,30 @@ def show_gallery(
     axes[0, 0].set_title("original", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def augmentation_explorer(image: np.ndarray, other: np.ndarray, names: tuple[str, str] = ("cat", "dog")) -> FigureExplorer:
+    """One photo and a random augmentation of it ("Data augmentation"): choose the kind,
+    its strength and the random draw. Mix-up blends ``image`` with ``other``."""
+    controls = {
+        "kind": ipw.Dropdown(options=list(KINDS), description="kind"),
+        "strength": ipw.FloatSlider(0.5, min=0.0, max=1.0, step=0.05, description="strength"),
+        "seed": ipw.IntSlider(0, min=0, max=20, description="random draw", style=WIDE),
+    }
+
+    def draw(kind: str, strength: float, seed: int) -> plt.Figure:
+        fig, axes = plt.subplots(1, 2, figsize=(7, 3.6))
+        axes[0].imshow(np.asarray(image).astype("uint8"))
+        axes[0].set_title(f"original ({names[0]})")
+        axes[1].imshow(augment(image, kind, strength, seed, other=other).astype("uint8"))
+        title = kind
+        if kind.startswith("synthetic"):
+            weight = mix_weight(strength, seed)
+            title = f"label: {weight:.2f} {names[0]} + {1 - weight:.2f} {names[1]}"
+        axes[1].set_title(title)
+        for ax in axes:
+            ax.axis("off")
+        fig.tight_layout()
+        return fig
+
+    return FigureExplorer(draw, controls)

@@ -1,10 +1,14 @@
-"""Keras and its backend, in one place.
+"""Keras and its backend, in one place: the only module of the course that imports
+TensorFlow.
 
 Importing this module imports Keras on the backend ``KERAS_BACKEND`` names (TensorFlow
 unless set otherwise), without the start-up lines TensorFlow's C++ core prints
-("oneDNN custom operations are on", ...), which mean nothing to a student. Other lines
-written to standard error during the import are kept. Two warnings that say nothing to a
-student are silenced too (see below).
+("oneDNN custom operations are on", ...), which mean nothing to a student; other lines
+written to standard error during the import are kept. It changes nothing else:
+:func:`configure` (each notebook's first cell calls it) silences two warnings and, in
+fast mode, runs Keras's steps eagerly. What Keras leaves to its backend lives here too:
+gradients (chapter 5.4), compiled functions, and the input pipeline of the photos
+(:func:`dataset`, chapter 5.2).
 """
 
 from __future__ import annotations
@@ -55,27 +59,28 @@ def _without_startup_noise() -> Iterator[None]:
 with _without_startup_noise():
     import keras
 
-# Two messages that say nothing to a student: Keras's note that ``fit`` ignores
-# ``shuffle=True`` for a tf.data dataset (the course's datasets shuffle themselves), and
-# TensorFlow's notes on tracing a function again for a new input shape.
-warnings.filterwarnings("ignore", message="`shuffle=True` was passed", category=UserWarning)
-logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
+def configure() -> None:
+    """Set Keras up for the course; each notebook's first cell calls it (it is safe to
+    call again).
 
-def _eager_in_fast_mode() -> None:
-    """In fast mode (tests and grading) the notebooks train and predict on a handful of
-    images, once: tracing Keras's training and prediction steps into graphs costs more
-    than it saves there (an autograded chapter 2 takes 6 s less), so they run eagerly.
-    Full mode keeps the graphs. :func:`compiled` keeps its graphs in both modes."""
+    - Two messages that say nothing to a student are silenced: Keras's note that ``fit``
+      ignores ``shuffle=True`` for a tf.data dataset (the course's datasets shuffle
+      themselves), and TensorFlow's notes on tracing a function again for a new shape.
+    - In fast mode (tests and grading) the notebooks train and predict on a handful of
+      images, once: tracing Keras's training and prediction steps into graphs costs more
+      than it saves there (an autograded chapter 2 takes 6 s less), so they run eagerly.
+      Full mode keeps the graphs; :func:`compiled` keeps its graphs in both modes.
+    """
     from . import settings
 
-    if settings.fast_mode() and keras.backend.backend() == "tensorflow":
+    warnings.filterwarnings("ignore", message="`shuffle=True` was passed", category=UserWarning)
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        tf.config.run_functions_eagerly(True)
+        tf.config.run_functions_eagerly(settings.fast_mode())
 
-
-_eager_in_fast_mode()
 
 __all__ = ["keras"]
 
@@ -151,4 +156,42 @@ def compiled(fn):
     return call
 
 
-__all__ += ["compiled", "feature_gradients", "gradients"]
+def bfloat16_is_fast() -> bool:
+    """Whether this CPU computes in bfloat16 natively (Intel AMX or AVX-512 BF16) on this
+    backend, so that mixed precision pays off (chapter 1 trains that way); elsewhere
+    bfloat16 is emulated and slower than float32. ``COURSE_MIXED_PRECISION=1`` or ``0``
+    decides instead."""
+    from . import settings
+
+    choice = os.environ.get("COURSE_MIXED_PRECISION", "").strip()
+    if choice:
+        return choice.lower() in ("1", "true", "yes", "on")
+    flags = set(settings.cpu_info().get("flags", "").split())
+    return keras.backend.backend() == "tensorflow" and bool(flags & {"amx_bf16", "avx512_bf16"})
+
+
+# --- the input pipeline (chapter 5.2, "Data preprocessing") --------------------------
+
+
+def dataset(images, labels, batch_size: int = 32, *, shuffle: bool = False, seed: int = 1337):
+    """Batches ``(images as float32, labels)`` of in-memory arrays, for ``model.fit``.
+
+    With ``shuffle`` the order changes at every epoch (every pass over the dataset),
+    reproducibly from ``seed``. The images stay uint8 in memory and become float32 one
+    batch at a time; batches are prepared while the model trains on the previous one.
+    """
+    _require_tensorflow("dataset()")
+    import tensorflow as tf
+
+    images, labels = tf.constant(images), tf.constant(labels)
+    ds = tf.data.Dataset.range(len(labels))
+    if shuffle:
+        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size).map(
+        lambda idx: (tf.cast(tf.gather(images, idx), tf.float32), tf.gather(labels, idx)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+__all__ += ["bfloat16_is_fast", "compiled", "configure", "dataset", "feature_gradients", "gradients"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import ipywidgets as ipw
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,6 +18,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
 from .backend import keras
+from .explorer import WIDE, FigureExplorer
 
 # The lecture's example ("Convolution process"): a 7x7 binary image and a 3x3 kernel.
 LECTURE_IMAGE = np.array(
@@ -266,3 +268,62 @@ def show_feature_maps(image: np.ndarray, kernels: dict[str, np.ndarray]) -> plt.
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+# --- explorers ----------------------------------------------------------------------
+
+
+def convolution_explorer() -> FigureExplorer:
+    """Slide a kernel over an image ("Convolution process", "Hyperparameters").
+
+    Choose the image and the kernel (its size too), the stride and the zero padding; move
+    the window with the slider or press play. Shows the padded input with the window, the
+    kernel, and the feature map filled up to the window's output cell.
+    """
+    pictures = images()
+    controls = {
+        "image": ipw.Dropdown(options=list(pictures), description="image"),
+        "kernel": ipw.Dropdown(options=list(KERNELS), description="kernel"),
+        "stride": ipw.IntSlider(1, min=1, max=3, description="stride"),
+        "padding": ipw.IntSlider(0, min=0, max=2, description="padding"),
+        "step": ipw.IntSlider(0, min=0, max=24, description="window", style=WIDE),
+    }
+    play = ipw.Play(0, min=0, max=24, interval=400, description="play")
+    ipw.jslink((play, "value"), (controls["step"], "value"))
+
+    def outputs(image: str, kernel: str, stride: int, padding: int) -> int:
+        fmap = feature_map(pictures[image], KERNELS[kernel], stride, padding)
+        return max(fmap.size, 1)
+
+    def resize_window_range(_change: dict | None = None) -> None:
+        last = outputs(**{k: c.value for k, c in controls.items() if k != "step"}) - 1
+        controls["step"].max = play.max = last
+
+    for name in ("image", "kernel", "stride", "padding"):
+        controls[name].observe(resize_window_range, names="value")
+    resize_window_range()
+
+    def draw(image: str, kernel: str, stride: int, padding: int, step: int) -> plt.Figure:
+        return show_convolution(pictures[image], KERNELS[kernel], stride, padding, step)
+
+    return FigureExplorer(draw, controls, extra=[play])
+
+
+def pooling_explorer() -> FigureExplorer:
+    """A feature map before and after max or average pooling ("Pooling process")."""
+    edges = feature_map(cat_image((48, 72)), KERNELS["vertical edges 3x3"])
+    maps = {
+        "lecture feature map 5x5": feature_map(LECTURE_IMAGE, LECTURE_KERNEL),
+        "cat, vertical edges 46x70": np.maximum(edges, 0),
+    }
+    controls = {
+        "name": ipw.Dropdown(options=list(maps), description="feature map", style=WIDE),
+        "mode": ipw.ToggleButtons(options=["max", "average"], description="pooling"),
+        "size": ipw.IntSlider(2, min=2, max=4, description="window"),
+        "stride": ipw.IntSlider(2, min=1, max=4, description="stride"),
+    }
+
+    def draw(name: str, mode: str, size: int, stride: int) -> plt.Figure:
+        return show_pooling(maps[name], size, stride, mode)
+
+    return FigureExplorer(draw, controls)

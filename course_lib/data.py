@@ -27,10 +27,10 @@ from __future__ import annotations
 import os
 import re
 import warnings
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -38,9 +38,6 @@ from PIL import Image, UnidentifiedImageError
 from . import settings, sources
 from .downloads import BOOK_SPLIT, CLASSES, LAYOUT, DataNotFoundError
 from .sources import SPLITS, DataLayoutError, DataSource, SampleDamagedError
-
-if TYPE_CHECKING:
-    import tensorflow as tf
 
 __all__ = [
     "BOOK_SPLIT",
@@ -305,8 +302,9 @@ def load_split(
     shuffle: bool | None = None,
     limit_per_class: int | None = None,
     seed: int = 1337,
-) -> tf.data.Dataset:
-    """A split as a ``tf.data.Dataset`` of ``(images, labels)`` batches.
+) -> Iterable:
+    """A split as batches ``(images, labels)`` for ``model.fit`` (a ``tf.data.Dataset``,
+    made by :func:`course_lib.backend.dataset`).
 
     Images are float32 ``(batch, h, w, 3)`` RGB in 0..255 (rescale in the model), labels
     float32 ``(batch,)``, 0 = cat, 1 = dog. ``image_size`` is an int (square) or
@@ -314,18 +312,9 @@ def load_split(
     reshuffled each epoch, reproducibly from ``seed``. Decoding, caching, fast-mode limits
     and odd files work as in :func:`load_arrays`.
     """
-    from . import backend  # noqa: F401  (imports TensorFlow without its start-up noise)
-    import tensorflow as tf
+    from . import backend
 
     images, labels = load_arrays(split, image_size, root=root, limit_per_class=limit_per_class)
-    images, labels = tf.constant(images), tf.constant(labels)
     if shuffle is None:
         shuffle = split == "train"
-    ds = tf.data.Dataset.range(len(labels))
-    if shuffle:
-        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size).map(
-        lambda idx: (tf.cast(tf.gather(images, idx), tf.float32), tf.gather(labels, idx)),
-        num_parallel_calls=tf.data.AUTOTUNE,
-    )
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return backend.dataset(images, labels, batch_size, shuffle=shuffle, seed=seed)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
 from .backend import keras
+from .explorer import WIDE, FigureExplorer
 
 LAYER_SIZES = (4, 6, 6, 2)  # input, two hidden layers, output: the lecture's small network
 
@@ -110,3 +112,18 @@ def _draw_activations(ax: plt.Axes, rate: float, seed: int, training: bool, unit
     ax.set_xticks(index)
     ax.legend(loc="upper left", fontsize=9)
     ax.set_title(f"one layer's activations through keras.layers.Dropout({rate:g}), {mode}", fontsize=10)
+
+
+def dropout_explorer() -> FigureExplorer:
+    """The lecture's dropout picture for any rate and random draw, in training or at
+    inference, with one layer's activations before and after ("Drop out")."""
+    controls = {
+        "rate": ipw.FloatSlider(0.5, min=0.0, max=0.9, step=0.1, description="rate"),
+        "seed": ipw.IntSlider(0, min=0, max=20, description="random draw", style=WIDE),
+        "training": ipw.Checkbox(True, description="training"),
+    }
+
+    def draw(rate: float, seed: int, training: bool) -> plt.Figure:
+        return show_dropout(rate, seed, training=training, activations=True)
+
+    return FigureExplorer(draw, controls)

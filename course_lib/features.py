@@ -198,12 +198,6 @@ def _read(path: Path, model_sig: dict, data_sig: dict) -> tuple[np.ndarray, np.n
 
 def _write(path: Path, model_sig: dict, data_sig: dict, features: np.ndarray, labels: np.ndarray) -> None:
     """Save features, labels and their signature to ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     signature = json.dumps({"model": model_sig, "data": data_sig}, sort_keys=True)
-    try:
-        with open(tmp, "wb") as file:
-            np.savez(file, features=features, labels=labels, signature=np.array(signature))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with settings.replacing(path) as file:
+        np.savez(file, features=features, labels=labels, signature=np.array(signature))

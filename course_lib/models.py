@@ -7,12 +7,11 @@ pretrained base (chapter 5.3).
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from . import settings, sources
+from . import backend
 from .backend import keras
 
 layers = keras.layers
@@ -33,12 +32,12 @@ def lecture_convnet(
     ``image_data_generator(rescale = 1/255)`` did. ``dropout=None`` gives the book's first
     model (no dropout); ``augmentation`` (e.g. from :func:`augmentation`) is put in front
     and is only active during training. ``mixed_precision`` (default: where
-    :func:`bfloat16_is_fast`) computes in bfloat16 and keeps the weights and the final
+    :func:`course_lib.backend.bfloat16_is_fast`) computes in bfloat16 and keeps the weights and the final
     probability in float32: the same model, trained about twice as fast on CPUs with
     bfloat16 units.
     """
     if mixed_precision is None:
-        mixed_precision = bfloat16_is_fast()
+        mixed_precision = backend.bfloat16_is_fast()
     policy = "mixed_bfloat16" if mixed_precision else None
     model = keras.Sequential(name=name)
     model.add(keras.Input(shape=(image_size, image_size, 3), name="image"))
@@ -54,20 +53,6 @@ def lecture_convnet(
     model.add(layers.Dense(512, activation="relu", name="dense", dtype=policy))
     model.add(layers.Dense(1, activation="sigmoid", name="prediction", dtype="float32"))
     return model
-
-
-def bfloat16_is_fast() -> bool:
-    """Whether this CPU computes in bfloat16 natively (Intel AMX or AVX-512 BF16), so that
-    mixed precision pays off; elsewhere bfloat16 is emulated and slower than float32.
-    ``COURSE_MIXED_PRECISION=1`` or ``0`` decides instead."""
-    choice = os.environ.get("COURSE_MIXED_PRECISION", "").strip()
-    if choice:
-        return choice.lower() in ("1", "true", "yes", "on")
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:  # not Linux: no way to tell, stay with float32
-        return False
-    return keras.backend.backend() == "tensorflow" and bool(re.search(r"\b(amx_bf16|avx512_bf16)\b", flags))
 
 
 def compile_binary(model: keras.Model, learning_rate: float = 1e-4, optimizer: str = "rmsprop") -> keras.Model:
@@ -169,6 +154,9 @@ def load_or_train_scratch_convnet(image_size: int = 150, epochs: int | None = No
     path = scratch_convnet_path()
     if path.exists():
         return keras.models.load_model(path)
+    from tqdm.auto import tqdm
+    from tqdm.keras import TqdmCallback
+
     from . import data
 
     epochs = epochs or settings.pick(5, 1)
@@ -182,25 +170,9 @@ def load_or_train_scratch_convnet(image_size: int = 150, epochs: int | None = No
         data.load_split("train", image_size),
         validation_data=data.load_split("validation", image_size),
         epochs=epochs,
+        shuffle=False,  # the training split shuffles itself, at every epoch
         verbose=0,
-        callbacks=[_EpochBar(epochs)],
+        callbacks=[TqdmCallback(epochs, verbose=0, tqdm_class=tqdm, desc="Training")],  # a bar over epochs
     )
     model.save(path)
     return model
-
-
-class _EpochBar(keras.callbacks.Callback):
-    """A progress bar over epochs showing the validation accuracy."""
-
-    def __init__(self, epochs: int) -> None:
-        from tqdm.auto import tqdm
-
-        super().__init__()
-        self.bar = tqdm(total=epochs, desc="Training", unit="epoch")
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.bar.set_postfix(val_accuracy=f"{(logs or {}).get('val_accuracy', float('nan')):.3f}")
-        self.bar.update()
-
-    def on_train_end(self, logs: dict | None = None) -> None:
-        self.bar.close()

@@ -9,10 +9,12 @@ never mix with full ones; each measurement records which photos it was made on.
 from __future__ import annotations
 
 import json
-import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from . import settings, sources
 
@@ -40,10 +42,8 @@ def record(name: str, **values: Any) -> dict[str, Any]:
     entry = {**values, "fast_mode": settings.fast_mode(), "data": sources.resolve().kind, "recorded_at": time.time()}
     everything = load()
     everything[name] = entry
-    path = results_file()
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(everything, indent=2, sort_keys=True))
-    tmp.replace(path)
+    with settings.replacing(results_file()) as file:
+        file.write(json.dumps(everything, indent=2, sort_keys=True).encode())
     return entry
 
 
@@ -103,3 +103,16 @@ def comparison_markdown(measured: dict[str, dict[str, Any]] | None = None) -> st
             here, seconds = f"{row['test_accuracy']:.1%}", f"{row['seconds']:.0f} s" if row["seconds"] is not None else ""
         lines.append(f"| {row['method']} | {row['book_accuracy']:.0%} | {here} | {seconds} |")
     return "\n".join(lines) + f"\n\n*{photos_line()}*"
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = 5, warmup: int = 1) -> float:
+    """Median wall-clock seconds of ``fn()`` over ``repeats`` calls, after ``warmup`` calls
+    (the first call of a compiled function includes its tracing)."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))

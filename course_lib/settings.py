@@ -11,8 +11,10 @@ default), ``sample`` (always the photos the course ships) or ``full`` (never the
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TypeVar
 
 import pooch
 
@@ -103,6 +105,34 @@ def artifacts_dir(*, sample: bool = False) -> Path:
     elif sample:
         path = path / "sample"
     return writable_dir(path, "the course's folder for trained models and results")
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[BinaryIO]:
+    """A file to write that replaces ``path`` only once it is complete: an interrupted
+    write (a killed kernel) leaves the previous file, never half of a new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as file:
+            yield file
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def cpu_info() -> dict[str, str]:
+    """The first processor's fields in ``/proc/cpuinfo`` ("model name", "cpu MHz", "flags",
+    ...); empty where there is no such file (not Linux)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    fields: dict[str, str] = {}
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    return fields
 
 
 def report() -> dict[str, str]:

@@ -1,6 +1,6 @@
 """Make the photo sample the course ships, from the Oxford-IIIT Pet copies in ../shared.
 
-Run once by a maintainer (``.venv/bin/python tools/make_sample.py``); its output is
+Run once by a maintainer (``.venv/bin/python scripts/make_sample.py``); its output is
 committed under ``course_lib/resources/oxford_pets_sample/``. It keeps every cat (119, of
 12 breeds) and as many dogs, taken round robin over the 25 dog breeds; orders each class
 round robin over its breeds, so that every split holds most breeds; and writes the first

@@ -11,15 +11,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import classroom, grading
+from . import classroom
+from .course import GradingError, assignments, find_course_root, notebook_name
+from .reports import MISSING_TEST, format_report
+from .release import release
+from .selfgrade import self_grade
 
 
 def _root(args: argparse.Namespace) -> Path:
-    return Path(args.course).resolve() if args.course else grading.find_course_root()
+    return Path(args.course).resolve() if args.course else find_course_root()
 
 
 def _release(args: argparse.Namespace) -> int:
-    lines = grading.release(_root(args), args.assignments or None)
+    lines = release(_root(args), args.assignments or None)
     print("\n".join(lines) if lines else "notebooks/ is already up to date with solutions/")
     return 0
 
@@ -39,12 +43,12 @@ def _grade(args: argparse.Namespace) -> int:
     notebooks = args.notebooks
     if not notebooks:  # every release notebook of the course
         root = _root(args)
-        notebooks = [root / "notebooks" / a / grading.notebook_name(root, a) for a in grading.assignments(root)]
+        notebooks = [root / "notebooks" / a / notebook_name(root, a) for a in assignments(root)]
     for notebook in notebooks:
-        root = Path(args.course).resolve() if args.course else grading.find_course_root(Path(notebook).resolve().parent)
+        root = Path(args.course).resolve() if args.course else find_course_root(Path(notebook).resolve().parent)
         print(f"Grading {notebook} (a copy: your notebook is not changed) ...", flush=True)
-        report, page = grading.self_grade(Path(notebook), root, args.assignment)
-        print(grading.format_report(report))
+        report, page = self_grade(Path(notebook), root, args.assignment)
+        print(format_report(report))
         print(f"feedback page: {page}\n")
     return 0
 
@@ -69,7 +73,7 @@ def _autograde(args: argparse.Namespace) -> int:
             continue
         report = outcome.report
         failed = [c.grade_id for c in report.cells if c.kind == "auto" and not c.passed]
-        flags = [c.grade_id for c in report.cells if c.message == grading.MISSING_TEST]
+        flags = [c.grade_id for c in report.cells if c.message == MISSING_TEST]
         notes = [f"failed: {', '.join(failed)}"] if failed else []
         notes += [f"FLAGGED, test cell deleted: {', '.join(flags)}"] if flags else []
         notes += [outcome.problem] if outcome.problem else []
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except grading.GradingError as exc:
+    except GradingError as exc:
         print(exc, file=sys.stderr)
         return 2
 

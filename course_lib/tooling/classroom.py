@@ -4,6 +4,13 @@ This wraps nbgrader where it saves steps and says which nbgrader step each funct
 stands for; everything lands where nbgrader expects it (``submitted/``, ``autograded/``,
 the course's ``gradebook.db``), so nbgrader's own commands (``generate_feedback``,
 ``export``, formgrader) carry on from there. See INSTRUCTORS.md.
+
+:func:`collect` does the job of ``nbgrader zip_collect`` and adds what a class of
+downloads needs: no configuration (zip_collect needs a ``FileNameCollectorPlugin`` regex
+and extracts into ``downloaded/`` first); a notebook saved under another name is renamed;
+a broken notebook is collected and flagged; a second collect never replaces a submission
+silently (``--update`` keeps the previous one in ``collected-backups/``); an entry of a
+zip that points outside the folder (``../``) is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +24,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import grading
+from . import config
+from .course import GradingError, notebook_name, notebook_problem
+from .reports import Report, read_report
+from .scratch import ScratchCourse
 
 STUDENT_FROM_FILE = r"^([A-Za-z0-9][A-Za-z0-9.-]*)_"  # "jdoe_anything.ipynb" -> "jdoe"
 _VALID_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -46,7 +56,7 @@ def collect(
     ``collected-backups/<time>/``.
     """
     root = Path(root).resolve()
-    expected = grading.notebook_name(root, assignment)
+    expected = notebook_name(root, assignment)
     with tempfile.TemporaryDirectory(prefix="convnet-collect-") as tmp:
         folder = _unpacked(Path(source), Path(tmp))
         return [
@@ -66,7 +76,7 @@ def _unpacked(source: Path, tmp: Path) -> Path:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(archive.read(member))
         return tmp
-    raise grading.GradingError(f"{source} is neither a folder nor a zip file.")
+    raise GradingError(f"{source} is neither a folder nor a zip file.")
 
 
 def _by_student(folder: Path, pattern: str) -> dict[str, list[Path]]:
@@ -109,7 +119,7 @@ def _collect_one(root: Path, assignment: str, expected: str, student: str, files
     (target_dir / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
     if notebook.name != expected:
         notes.append(f"renamed {notebook.name} to {expected}")
-    if problem := grading.notebook_problem(target):
+    if problem := notebook_problem(target):
         notes.append(f"FLAGGED: {problem}; it cannot be graded until the student resubmits")
     return Collected(student, "; ".join(notes) or "collected", target)
 
@@ -119,7 +129,7 @@ class Outcome:
     """The result of autograding one student's submission."""
 
     student: str
-    report: grading.Report | None
+    report: Report | None
     problem: str = ""  # why it could not be graded
     seconds: float = 0.0
 
@@ -132,28 +142,23 @@ def autograde_all(root: Path, assignment: str, students: list[str] | None = None
     ``solutions/`` (as ``nbgrader generate_assignment`` would, but without rewriting
     ``notebooks/``). Already autograded students are skipped unless ``force``.
     """
-    from nbgrader.apps import NbGraderAPI
-
     root = Path(root).resolve()
-    config = grading.course_config(root)
-    config.CourseDirectory.root = str(root)
-    db_url = config.CourseDirectory.get("db_url") or f"sqlite:///{root / 'gradebook.db'}"
-    config.CourseDirectory.db_url = db_url
+    settings = config.nbgrader_config(root)
     with tempfile.TemporaryDirectory(prefix="convnet-register-") as tmp:
-        grading.ScratchCourse(root, Path(tmp), db_url=db_url).generate(assignment)
-    api = NbGraderAPI(config=config)
-    name = grading.notebook_name(root, assignment)
+        ScratchCourse(root, Path(tmp), db_url=settings.CourseDirectory.db_url).generate(assignment)
+    api = config.api(settings)
+    name = notebook_name(root, assignment)
     submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}"))
     outcomes = []
     for student in students or submitted:
         tick = time.perf_counter()
         notebook = root / "submitted" / student / assignment / name
         graded = root / "autograded" / student / assignment / name
-        if problem := grading.notebook_problem(notebook):
+        if problem := notebook_problem(notebook):
             outcomes.append(Outcome(student, None, f"not graded: {problem}"))
             continue
         if graded.exists() and not force:
-            report = grading.read_report(api.gradebook, assignment, student, Path(name).stem, graded)
+            report = read_report(api.gradebook, assignment, student, Path(name).stem, graded)
             outcomes.append(Outcome(student, report, "already autograded (use --force to redo)"))
             continue
         result = api.autograde(assignment, student, force=True, create=True)
@@ -162,6 +167,6 @@ def autograde_all(root: Path, assignment: str, students: list[str] | None = None
             last = [line for line in (result.get("error") or "").splitlines() if line.strip()][-1:]
             outcomes.append(Outcome(student, None, f"nbgrader failed: {' '.join(last)}", seconds))
             continue
-        report = grading.read_report(api.gradebook, assignment, student, Path(name).stem, graded)
+        report = read_report(api.gradebook, assignment, student, Path(name).stem, graded)
         outcomes.append(Outcome(student, report, "", seconds))
     return outcomes

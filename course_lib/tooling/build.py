@@ -1,0 +1,115 @@
+"""``make run``: execute every solution notebook and write the browsable course.
+
+For each assignment in ``solutions/`` the source notebook is executed (full mode unless
+``COURSE_FAST`` is set) in its own folder; the executed copy and an HTML page go to
+``build/``, ``build/results.json`` sums up what ran, on which photos, how long it took,
+and what the notebooks measured (see :mod:`course_lib.results`), and
+``build/site/index.html`` links it all: each chapter with its first figures, the results
+table, and how to start. The photos are found once, before the first notebook (see
+:mod:`course_lib.sources`); where that is the course's sample, every notebook is told to
+use it (``COURSE_DATA=sample``) rather than to try a download again, and the site says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from nbconvert import HTMLExporter
+from tqdm.auto import tqdm
+
+from .. import results, settings, sources
+from .course import assignments
+from .site import write_site
+
+
+def execute(path: Path, *, timeout: int | None = None) -> tuple[nbformat.NotebookNode, str]:
+    """Execute the notebook at ``path`` in its folder; returns the executed notebook and
+    the error text ("" when every cell ran)."""
+    nb = nbformat.read(path, as_version=4)
+    code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
+    with tqdm(total=code_cells, desc=path.stem, unit="cell", leave=True) as bar:
+        client = NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(path.parent)}},
+            on_cell_executed=lambda **_: bar.update(1),
+            # No widget state: HTML pages would need a script from the internet to draw the
+            # widgets; without it they show the picture each widget keeps (image/png).
+            store_widget_state=False,
+        )
+        try:
+            client.execute()
+            error = ""
+        except CellExecutionError as exc:
+            # the exception's first line says what happened (its message may go on with
+            # what to do over several lines)
+            message = (exc.evalue or "").strip().splitlines()
+            error = f"{exc.ename}: {message[0]}" if message else exc.ename or repr(exc)
+    return nb, error
+
+
+SAMPLE_NOTE = (
+    "> **This run used the course's photo sample** (238 Oxford-IIIT Pet photos, 120 of them for "
+    "training), not the book's 2,000 training photos: its accuracies are lower and noisier than "
+    "the book's and not comparable with them."
+)
+
+
+def build(root: Path, out: Path | None = None, names: list[str] | None = None) -> dict:
+    """Execute the solution notebooks of ``root`` into ``out`` (default ``root/build``)."""
+    root = Path(root).resolve()
+    out = Path(out or root / "build")
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    photos = sources.resolve()
+    print(f"Photos: {photos.describe()}", flush=True)
+    summary: dict = {"fast_mode": settings.fast_mode(), "data": photos.as_dict(), "started_at": started, "notebooks": []}
+    exporter = HTMLExporter(template_name="lab")
+    choice = os.environ.get("COURSE_DATA")
+    if photos.is_sample:
+        os.environ["COURSE_DATA"] = "sample"  # the kernels inherit it
+    try:
+        _run_all(root, out, names or assignments(root), exporter, summary)
+        summary["seconds"] = round(time.time() - started, 1)
+        summary["measurements"] = {k: v for k, v in results.load().items() if v.get("recorded_at", 0) >= started}
+    finally:
+        if choice is None:
+            os.environ.pop("COURSE_DATA", None)
+        else:
+            os.environ["COURSE_DATA"] = choice
+    (out / "results.json").write_text(json.dumps(summary, indent=2))
+    write_site(summary, out)
+    return summary
+
+
+def _run_all(root: Path, out: Path, names: list[str], exporter: HTMLExporter, summary: dict) -> None:
+    """Execute each assignment's notebooks into ``out``, appending to ``summary``."""
+    for assignment in names:
+        for source in sorted((root / "solutions" / assignment).glob("*.ipynb")):
+            tick = time.perf_counter()
+            nb, error = execute(source)
+            seconds = round(time.perf_counter() - tick, 1)
+            if summary["data"]["sample"]:
+                nb.cells.insert(0, nbformat.v4.new_markdown_cell(SAMPLE_NOTE))
+            executed = out / source.name
+            nbformat.write(nb, executed)
+            html, _ = exporter.from_notebook_node(nb)
+            executed.with_suffix(".html").write_text(html, encoding="utf-8")
+            summary["notebooks"].append(
+                {
+                    "assignment": assignment,
+                    "notebook": executed.name,
+                    "html": executed.with_suffix(".html").name,
+                    "status": "error" if error else "ok",
+                    "error": error,
+                    "seconds": seconds,
+                }
+            )
+            print(f"{assignment}: {'FAILED: ' + error if error else 'ok'} ({seconds} s)", flush=True)
