@@ -1,4 +1,5 @@
-"""Shared test set-up: the course folder, a private cache, no downloads, the full photos if named.
+"""Shared test set-up: a private cache, no downloads, the full photos if named, and the
+models several test files use.
 
 No test downloads anything: ``pooch.retrieve`` (what every download goes through) fails
 as it would offline, for the whole session. Tests that need the book's full photo set
@@ -18,7 +19,6 @@ import requests
 
 from course_lib import data, sources
 
-ROOT = Path(__file__).resolve().parents[1]
 FULL_PHOTOS = os.environ.get("COURSE_DATA_DIR")
 DATA_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_DATA_SOURCE", "COURSE_FAST", "NBGRADER_EXECUTION")
 
@@ -60,6 +60,26 @@ def full_photos(monkeypatch: pytest.MonkeyPatch) -> Path:
         pytest.skip("needs the book's full photo set: set COURSE_DATA_DIR (CI uses ../shared/data/cats_and_dogs_small)")
     monkeypatch.setenv("COURSE_DATA_DIR", FULL_PHOTOS)
     return Path(FULL_PHOTOS)
+
+
+@pytest.fixture(scope="session")
+def imagenet_model():
+    """EfficientNet-Lite0 giving logits, for any image size."""
+    from course_lib import pretrained
+
+    return pretrained.efficientnet_lite0(image_size=None, classifier_activation=None)
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier():
+    """conv (linear, 3 channels) -> global average pooling -> dense (4 classes)."""
+    from course_lib.backend import keras
+
+    inputs = keras.Input((6, 8, 3))
+    features = keras.layers.Conv2D(3, 3, padding="same", name="conv")(inputs)
+    pooled = keras.layers.GlobalAveragePooling2D()(features)
+    logits = keras.layers.Dense(4, activation="softmax", name="dense")(pooled)
+    return keras.Model(inputs, logits)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -10,12 +10,12 @@ import zipfile
 from pathlib import Path
 
 import yaml
+from helpers import ROOT
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from course_lib import sources
 
-ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 

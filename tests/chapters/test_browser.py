@@ -24,15 +24,16 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import ROOT
 
-from course_lib import grading
+from course_lib.tooling import cells
+from course_lib.tooling.course import assignments, notebook_name
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ASSIGNMENTS = grading.assignments(ROOT)
+ASSIGNMENTS = assignments(ROOT)
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -206,7 +207,7 @@ def exercise_controls(page, view) -> list[str]:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_widgets_render_and_respond(page, lab: Lab, assignment: str) -> None:
-    name = grading.notebook_name(ROOT, assignment)
+    name = notebook_name(ROOT, assignment)
     open_notebook(page, lab, f"notebooks/{assignment}/{name}")
     run_every_cell(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -217,7 +218,7 @@ def test_widgets_render_and_respond(page, lab: Lab, assignment: str) -> None:
     expected = sum(
         1
         for cell in nbformat.read(ROOT / "notebooks" / assignment / name, as_version=4).cells
-        if cell.cell_type == "code" and "widgets." in cell.source
+        if cell.cell_type == "code" and "_explorer(" in cell.source
     )
     assert views.count() >= expected, f"{expected} widget cells, but only {views.count()} widgets rendered"
     for index in range(views.count()):
@@ -229,11 +230,11 @@ def test_widgets_render_and_respond(page, lab: Lab, assignment: str) -> None:
 
 
 def _solution_sources(assignment: str) -> dict[str, str]:
-    source = nbformat.read(ROOT / "solutions" / assignment / grading.notebook_name(ROOT, assignment), as_version=4)
+    source = nbformat.read(ROOT / "solutions" / assignment / notebook_name(ROOT, assignment), as_version=4)
     return {
-        c.metadata["nbgrader"]["grade_id"]: c.source
+        cells.grade_id(c): c.source
         for c in source.cells
-        if c.metadata.get("nbgrader", {}).get("solution")  # code answers and written ones
+        if cells.is_solution(c)  # code answers and written ones
     }
 
 
@@ -256,7 +257,7 @@ def validate(page) -> str:
 
 def test_validate_in_jupyterlab(page, lab: Lab) -> None:
     assignment = "00-getting-started"
-    name = grading.notebook_name(ROOT, assignment)
+    name = notebook_name(ROOT, assignment)
     folder = lab.root / "validate"
     folder.mkdir(exist_ok=True)
     shutil.copy(ROOT / "notebooks" / assignment / name, folder / name)
@@ -277,7 +278,7 @@ def test_validate_in_jupyterlab(page, lab: Lab) -> None:
 
 def test_course_site_renders(page, tmp_path: Path) -> None:
     """The static site `make run` writes, built here from a small executed notebook."""
-    from course_lib import build
+    from course_lib.tooling import site
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# 09 · A chapter"), nbformat.v4.new_code_cell("print('hi')")]
@@ -290,7 +291,7 @@ def test_course_site_renders(page, tmp_path: Path) -> None:
                        "status": "ok", "error": "", "seconds": 12}],
         "measurements": {"scratch": {"test_accuracy": 0.75, "seconds": 300}},
     }  # fmt: skip
-    index = build.write_site(summary, tmp_path)
+    index = site.write_site(summary, tmp_path)
     page.goto(index.as_uri())
     assert page.locator("h1").inner_text() == "Convolutional neural networks with Keras"
     assert page.locator("table tr").count() == 6  # header + the five methods

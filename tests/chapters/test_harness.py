@@ -10,11 +10,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import ROOT
 
-from course_lib import grading
+from course_lib.tooling import cells
+from course_lib.tooling.course import assignments
+from course_lib.tooling.release import made_beside_a_release
+from course_lib.tooling.scratch import ScratchCourse
 
-ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = grading.assignments(ROOT)
+ASSIGNMENTS = assignments(ROOT)
 
 
 def _source_notebook(assignment: str) -> Path:
@@ -23,8 +26,8 @@ def _source_notebook(assignment: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory: pytest.TempPathFactory) -> grading.ScratchCourse:
-    return grading.ScratchCourse(ROOT, tmp_path_factory.mktemp("scratch-course"))
+def course(tmp_path_factory: pytest.TempPathFactory) -> ScratchCourse:
+    return ScratchCourse(ROOT, tmp_path_factory.mktemp("scratch-course"))
 
 
 def test_there_are_assignments() -> None:
@@ -36,7 +39,7 @@ def test_notebooks_are_stored_without_outputs() -> None:
     dirty = [
         str(path.relative_to(ROOT))
         for path in stored
-        if not grading.made_beside_a_release(path)
+        if not made_beside_a_release(path)
         for cell in nbformat.read(path, as_version=4).cells
         if cell.cell_type == "code" and (cell.outputs or cell.execution_count)
     ]
@@ -44,14 +47,14 @@ def test_notebooks_are_stored_without_outputs() -> None:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_release_is_in_sync_with_solutions(course: grading.ScratchCourse, assignment: str) -> None:
+def test_release_is_in_sync_with_solutions(course: ScratchCourse, assignment: str) -> None:
     generated = course.generate(assignment)
     committed = ROOT / "notebooks" / assignment
     want = {p.relative_to(generated): p for p in generated.rglob("*") if p.is_file()}
     have = {
         p.relative_to(committed): p
         for p in committed.rglob("*")
-        if p.is_file() and not grading.made_beside_a_release(p)
+        if p.is_file() and not made_beside_a_release(p)
     }
     assert sorted(have) == sorted(want), f"notebooks/{assignment} lists other files than nbgrader makes: run `make release`"
     for name, path in want.items():
@@ -67,8 +70,7 @@ def _hidden_lines(nb: nbformat.NotebookNode) -> tuple[set[str], set[str]]:
     hidden, shown = set(), set()
     block = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "markdown" and meta.get("solution"):
+        if cell.cell_type == "markdown" and cells.is_solution(cell):
             hidden.update(line.strip() for line in cell.source.splitlines())
             continue
         for match in block.finditer(cell.source):
@@ -90,7 +92,7 @@ def test_release_holds_no_solution_or_hidden_test(assignment: str) -> None:
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_solution_earns_full_marks_and_runs_cleanly(course: grading.ScratchCourse, assignment: str) -> None:
+def test_solution_earns_full_marks_and_runs_cleanly(course: ScratchCourse, assignment: str) -> None:
     """Autograding runs the notebook in fast mode (nbgrader sets NBGRADER_EXECUTION), so
     this also proves the solution notebook executes cleanly in fast mode."""
     report = course.autograde(assignment, _source_notebook(assignment), student="solution")
@@ -102,7 +104,7 @@ def test_solution_earns_full_marks_and_runs_cleanly(course: grading.ScratchCours
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_blank_release_earns_nothing(course: grading.ScratchCourse, assignment: str) -> None:
+def test_blank_release_earns_nothing(course: ScratchCourse, assignment: str) -> None:
     (release,) = sorted((ROOT / "notebooks" / assignment).glob(f"{assignment}*.ipynb"))
     report = course.autograde(assignment, release, student="blank")
     auto = [c for c in report.cells if c.kind == "auto"]

@@ -8,6 +8,8 @@ import pytest
 
 from course_lib import augment
 
+from helpers import map_of  # noqa: E402
+
 matplotlib.use("Agg")
 
 IMAGE = np.random.default_rng(0).integers(0, 256, (32, 40, 3)).astype("uint8")
@@ -58,3 +60,28 @@ def test_gallery_has_a_row_per_kind() -> None:
     fig = augment.show_gallery(IMAGE, OTHER, variants=2)
     assert len(fig.axes) == 3 * len(augment.KINDS)
     assert "cat" in fig.axes[-1].get_title() and "dog" in fig.axes[-1].get_title()
+
+
+# --- the explorer ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def photos() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, (40, 48, 3)).astype("uint8"), np.full((40, 48, 3), 220, np.uint8)
+
+
+def test_augmentation_explorer_redraws_for_each_kind_and_draw(photos) -> None:
+    explorer = augment.augmentation_explorer(*photos)
+    c = explorer.controls
+    before = map_of(explorer, 1).copy()
+    c["kind"].value = "rotating"
+    rotated = map_of(explorer, 1).copy()
+    assert not np.array_equal(before, rotated)
+    c["seed"].value = 4
+    assert not np.array_equal(rotated, map_of(explorer, 1))
+    c["kind"].value = "synthetic (mix-up)"
+    assert "cat" in explorer.figure.axes[1].get_title() and "dog" in explorer.figure.axes[1].get_title()
+    png = explorer.image.value
+    c["strength"].value = 1.0
+    assert explorer.image.value != png

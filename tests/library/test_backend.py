@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from course_lib import backend
+from course_lib import backend, models
 from course_lib.backend import keras
 
 
@@ -76,15 +77,52 @@ def _check_compiled() -> None:
     assert len(traces) == 1, "a compiled function should be traced once for same-shaped inputs"
 
 
-@pytest.mark.parametrize(("fast", "eager"), [("1", "True"), ("0", "False")])
-def test_keras_steps_run_eagerly_in_fast_mode_only(fast: str, eager: str) -> None:
-    code = "import course_lib.backend, tensorflow as tf; print(tf.config.functions_run_eagerly())"
+_PROBE = """
+import json, logging, warnings
+import tensorflow as tf
+from course_lib import backend
+before = (tf.config.functions_run_eagerly(), len(warnings.filters), logging.getLogger("tensorflow").level)
+backend.configure()
+after = (tf.config.functions_run_eagerly(), len(warnings.filters), logging.getLogger("tensorflow").level)
+print(json.dumps([before, after]))
+"""
+
+
+@pytest.mark.parametrize(("fast", "eager"), [("1", True), ("0", False)])
+def test_configure_is_explicit_and_runs_keras_eagerly_in_fast_mode_only(fast: str, eager: bool) -> None:
     env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"} | {"COURSE_FAST": fast}
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == eager
+    out = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, check=True)
+    before, after = json.loads(out.stdout.strip().splitlines()[-1])
+    assert before[0] is False, "importing backend must not change the execution mode"
+    assert after[0] is eager
+    assert after[1] == before[1] + 1, "configure() adds its warning filter (importing adds none)"
+    assert after[2] == 40, "configure() quiets TensorFlow's logger to errors"
+
+
+def test_dataset_batches_and_reshuffles_every_epoch() -> None:
+    images = np.arange(10, dtype="uint8").reshape(10, 1, 1, 1) * np.ones((1, 2, 2, 3), "uint8")
+    labels = np.arange(10, dtype="float32")
+    ds = backend.dataset(images, labels, batch_size=4, shuffle=True, seed=3)
+    epochs = [[(x.numpy(), y.numpy()) for x, y in ds] for _ in range(2)]
+    for epoch in epochs:
+        assert [len(y) for _, y in epoch] == [4, 4, 2]
+        assert all(x.dtype == np.float32 and np.all(x[:, 0, 0, 0] == y) for x, y in epoch), "images stay with their labels"
+    orders = [np.concatenate([y for _, y in epoch]).tolist() for epoch in epochs]
+    assert sorted(orders[0]) == labels.tolist() and orders[0] != orders[1] and orders[0] != labels.tolist()
+    in_order = backend.dataset(images, labels, batch_size=4)
+    assert np.concatenate([y for _, y in in_order]).tolist() == labels.tolist()
 
 
 def test_other_backends_are_refused_clearly(monkeypatch):
     monkeypatch.setattr(keras.backend, "backend", lambda: "jax")
     with pytest.raises(NotImplementedError, match="course_lib/backend.py"):
         backend.gradients(lambda x: x, np.ones(2))
+
+
+def test_mixed_precision_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_MIXED_PRECISION", "0")
+    assert not backend.bfloat16_is_fast()
+    assert models.lecture_convnet(48).get_layer("conv1").compute_dtype == "float32"
+    monkeypatch.setenv("COURSE_MIXED_PRECISION", "1")
+    assert backend.bfloat16_is_fast()
+    assert models.lecture_convnet(48).get_layer("conv1").compute_dtype == "bfloat16"

@@ -8,6 +8,8 @@ import pytest
 
 from course_lib import convolution
 
+from helpers import map_of  # noqa: E402
+
 matplotlib.use("Agg")
 
 
@@ -98,3 +100,46 @@ def test_show_feature_maps_one_panel_per_kernel() -> None:
     fig = convolution.show_feature_maps(convolution.cat_image((20, 30)), dict(list(convolution.KERNELS.items())[:3]))
     assert len(fig.axes) == 4
     assert [ax.images[0].get_array().shape for ax in fig.axes[1:]] == [(18, 28)] * 3
+
+
+# --- the explorer ------------------------------------------------------------
+
+
+def test_convolution_explorer_follows_stride_padding_window_and_kernel() -> None:
+    explorer = convolution.convolution_explorer()
+    c = explorer.controls
+    assert map_of(explorer, 2).shape == (5, 5) and c["step"].max == 24
+    png = explorer.image.value
+    c["padding"].value = 1
+    assert map_of(explorer, 0).shape == (9, 9)  # the padded input
+    assert map_of(explorer, 2).shape == (7, 7) and c["step"].max == 48
+    assert explorer.image.value != png
+    c["stride"].value = 2
+    assert map_of(explorer, 2).shape == (4, 4) and c["step"].max == 15
+    c["step"].value = 5
+    assert np.isfinite(map_of(explorer, 2)).sum() == 6  # filled up to the window's cell
+    c["kernel"].value = "blur 5x5"
+    assert map_of(explorer, 1).shape == (5, 5) and c["step"].max == 8
+    c["image"].value = "cat 24x36"
+    assert map_of(explorer, 0).shape == (26, 38)
+
+
+def test_convolution_explorer_clamps_the_window_when_the_map_shrinks() -> None:
+    explorer = convolution.convolution_explorer()
+    explorer.controls["step"].value = 24
+    explorer.controls["stride"].value = 3
+    assert explorer.controls["step"].value == explorer.controls["step"].max == 3
+
+
+def test_pooling_explorer_switches_mode_size_and_map() -> None:
+    explorer = convolution.pooling_explorer()
+    c = explorer.controls
+    np.testing.assert_allclose(map_of(explorer, 1), [[2, 2], [3, 2]])
+    c["mode"].value = "average"
+    np.testing.assert_allclose(map_of(explorer, 1), [[1.5, 1], [1.5, 2]])
+    c["stride"].value = 1
+    assert map_of(explorer, 1).shape == (4, 4)
+    c["size"].value = 3
+    assert map_of(explorer, 1).shape == (3, 3)
+    c["name"].value = "cat, vertical edges 46x70"
+    assert map_of(explorer, 0).shape == (46, 70) and map_of(explorer, 1).shape == (44, 68)

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from course_lib import data, sources
-from photos import jpeg_bytes, make_folder, photo, png_bytes
+from helpers import jpeg_bytes, make_folder, photo, png_bytes
 
 pytestmark = pytest.mark.usefixtures("isolated_data")
 

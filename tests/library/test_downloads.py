@@ -20,7 +20,7 @@ import requests
 from PIL import Image
 
 from course_lib import data, downloads
-from photos import jpeg_bytes, photo, png_bytes
+from helpers import jpeg_bytes, photo, png_bytes
 
 pytestmark = pytest.mark.usefixtures("isolated_data")
 SMALL = {"train": 3, "validation": 2, "test": 2}

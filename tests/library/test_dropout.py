@@ -41,3 +41,20 @@ def test_show_dropout_at_inference_drops_nothing() -> None:
     assert len(fig.axes[0].lines) == len(fig.axes[1].lines)
     before, after = fig.axes[2].containers
     np.testing.assert_allclose([b.get_height() for b in before], [b.get_height() for b in after])
+
+
+# --- the explorer ------------------------------------------------------------
+
+
+def test_dropout_explorer_rate_draw_and_inference() -> None:
+    explorer = dropout.dropout_explorer()
+    c = explorer.controls
+    title = explorer.figure.axes[1].get_title()
+    assert "rate 0.5" in title
+    c["rate"].value = 0.8
+    assert "rate 0.8" in explorer.figure.axes[1].get_title()
+    c["seed"].value = 7
+    c["training"].value = False
+    assert "inference" in explorer.figure.axes[1].get_title()
+    before, after = explorer.figure.axes[2].containers
+    np.testing.assert_allclose([b.get_height() for b in before], [b.get_height() for b in after])

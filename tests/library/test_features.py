@@ -17,15 +17,7 @@ from course_lib import data, features  # first: it sets the Keras backend
 import keras
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch, tmp_path):
-    """A private cache, no fast mode, no decoded images left from another test."""
-    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
-    for name in ("COURSE_FAST", "NBGRADER_EXECUTION", "COURSE_DATA_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    data.clear_cache()
-    yield
-    data.clear_cache()
+pytestmark = pytest.mark.usefixtures("isolated_data")  # a private cache, full mode, nothing decoded yet
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -53,15 +55,6 @@ def test_mixed_precision_is_the_same_model_in_bfloat16() -> None:
     np.testing.assert_allclose(p_mixed, p_exact, atol=0.02)
 
 
-def test_mixed_precision_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("COURSE_MIXED_PRECISION", "0")
-    assert not models.bfloat16_is_fast()
-    assert models.lecture_convnet(48).get_layer("conv1").compute_dtype == "float32"
-    monkeypatch.setenv("COURSE_MIXED_PRECISION", "1")
-    assert models.bfloat16_is_fast()
-    assert models.lecture_convnet(48).get_layer("conv1").compute_dtype == "bfloat16"
-
-
 def test_compile_binary_uses_the_lecture_settings() -> None:
     model = models.compile_binary(models.lecture_convnet(64))
     assert type(model.optimizer).__name__ == "RMSprop"
@@ -94,3 +87,26 @@ def test_classifier_head_shapes() -> None:
     assert models.classifier_head((1280,), hidden_units=0).count_params() == 1281
     with pytest.raises(ValueError):
         models.classifier_head((5, 5, 8), pooling="max")
+
+
+# --- the explorer ------------------------------------------------------------
+
+
+def test_trains_a_short_schedule_when_missing_then_loads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_FAST", "1")
+    path = models.scratch_convnet_path()
+    assert path == tmp_path / "artifacts" / "fast" / "convnet_from_scratch.keras" and not path.exists()
+
+    trained = models.load_or_train_scratch_convnet(image_size=64)
+    assert "No trained convnet" in capsys.readouterr().out
+    assert path.exists()
+    assert trained.input_shape == (None, 64, 64, 3)
+    assert [layer.name for layer in trained.layers if layer.name.startswith("conv")] == ["conv1", "conv2", "conv3", "conv4"]
+
+    loaded = models.load_or_train_scratch_convnet()
+    assert "No trained convnet" not in capsys.readouterr().out
+    batch = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(batch, verbose=0), trained.predict(batch, verbose=0), atol=1e-6)

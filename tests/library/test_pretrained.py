@@ -206,3 +206,17 @@ def test_vgg16_with_random_weights_works_offline():
     base = pretrained.vgg16_base(weights=None)
     assert base.output_shape == (None, 4, 4, 512)
     assert base.get_layer("block5_pool") is base.layers[-1]
+
+
+# --- the explorer ------------------------------------------------------------
+
+
+def test_blocks_sum_up_the_base():
+    base = pretrained.efficientnet_lite0(include_top=False, image_size=256, pooling="avg", weights=None)
+    rows = pretrained.blocks(base)
+    names = [name for name, _, _ in rows]
+    assert names[:3] == ["rescaling", "stem", "block1a"]
+    assert names[-3:] == ["block7a", "top", "avg_pool"]
+    assert len([n for n in names if n.startswith("block")]) == 16
+    assert sum(params for _, _, params in rows) == base.count_params()
+    assert dict((name, shape) for name, shape, _ in rows)["top"] == (None, 8, 8, 1280)

@@ -15,7 +15,7 @@ import pytest
 
 from course_lib import data, downloads, settings, sources
 from conftest import offline
-from photos import make_folder
+from helpers import make_folder
 
 pytestmark = pytest.mark.usefixtures("isolated_data")
 

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import ROOT
 
-from course_lib import classroom, cli, grading
+from course_lib.tooling import cells, classroom, cli
+from course_lib.tooling.release import release
+from course_lib.tooling.reports import MISSING_TEST
 
-ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "00-getting-started"
 NAME = f"{ASSIGNMENT}.ipynb"
 SOLUTION = nbformat.read(ROOT / "solutions" / ASSIGNMENT / NAME, as_version=4)
@@ -33,7 +35,7 @@ def _variant(edit=None) -> str:
 
 
 def _cell(nb, grade_id: str):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return next(c for c in nb.cells if cells.grade_id(c) == grade_id)
 
 
 def _set(grade_id: str, source: str):
@@ -75,7 +77,7 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     config = (ROOT / "nbgrader_config.py").read_text()
     (root / "nbgrader_config.py").write_text(config + "\nc.ExecutePreprocessor.timeout = 15  # for the endless loop\n")
     shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
-    grading.release(root)
+    release(root)
     (root / "students.csv").write_text("id,first_name,last_name\nalice,Alice,A\nbob,Bob,B\n")
     subprocess.run([NBGRADER, "db", "student", "import", "students.csv"], cwd=root, check=True, capture_output=True)
     downloads = root / "downloads.zip"
@@ -137,7 +139,7 @@ def test_an_edited_locked_test_is_restored(graded_class) -> None:
 def test_a_deleted_test_cell_is_flagged_never_full_marks(graded_class) -> None:
     report = graded_class[1]["frank"].report
     accuracy = next(c for c in report.cells if c.grade_id == "test_binary_accuracy")
-    assert accuracy.points == 0 and accuracy.message == grading.MISSING_TEST
+    assert accuracy.points == 0 and accuracy.message == MISSING_TEST
     assert report.auto_score < report.auto_max
 
 

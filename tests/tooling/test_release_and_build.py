@@ -9,10 +9,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers import ROOT
 
-from course_lib import build, cli, grading
-
-ROOT = Path(__file__).resolve().parents[1]
+from course_lib.tooling import build, cli
+from course_lib.tooling.release import release
 
 
 def _notebook(answer: str, test: str) -> nbformat.NotebookNode:
@@ -41,34 +41,34 @@ def course(tmp_path: Path) -> Path:
 
 
 def test_release_generates_and_is_idempotent(course: Path) -> None:
-    lines = grading.release(course)
-    release = course / "notebooks/demo/demo.ipynb"
+    lines = release(course)
+    released = course / "notebooks/demo/demo.ipynb"
     assert lines == ["wrote notebooks/demo/demo.ipynb"]
-    text = release.read_text()
+    text = released.read_text()
     assert "YOUR CODE HERE" in text and "2 * x" not in text
-    assert grading.release(course) == []
+    assert release(course) == []
 
 
 def test_release_keeps_a_students_work(course: Path) -> None:
-    grading.release(course)
-    release = course / "notebooks/demo/demo.ipynb"
-    nb = nbformat.read(release, as_version=4)
+    release(course)
+    released = course / "notebooks/demo/demo.ipynb"
+    nb = nbformat.read(released, as_version=4)
     nb.cells[1].source = "def double(x):\n    return x + x  # my answer"
-    nbformat.write(nb, release)
+    nbformat.write(nb, released)
     nbformat.write(_notebook("return x * 2", "assert double(3) == 6"), course / "solutions/demo/demo.ipynb")
 
-    lines = grading.release(course)
+    lines = release(course)
 
     (backup,) = (course / "notebooks/demo").glob("demo.backup-*.ipynb")
     assert "my answer" in backup.read_text(), "the student's answer must survive"
-    assert "my answer" not in release.read_text() and "double(3)" in release.read_text()
+    assert "my answer" not in released.read_text() and "double(3)" in released.read_text()
     assert any("student's work" in line for line in lines)
 
 
 def test_release_replaces_an_untouched_notebook_without_backup(course: Path) -> None:
-    grading.release(course)
+    release(course)
     nbformat.write(_notebook("return x * 2", "assert double(3) == 6"), course / "solutions/demo/demo.ipynb")
-    grading.release(course)
+    release(course)
     assert not list((course / "notebooks/demo").glob("*.backup-*"))
 
 

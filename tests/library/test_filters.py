@@ -1,0 +1,50 @@
+"""Tests for course_lib.filters: filter patterns by gradient ascent, and the filter explorer (5.4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import control, figures_closed, shown
+
+from course_lib import filters, models
+
+
+def test_deprocess_makes_viewable_images():
+    raw = np.random.default_rng(0).normal(100, 30, (2, 8, 8, 3))
+    raw[1] *= 50
+    out = filters.deprocess(raw)
+    assert out.dtype == np.uint8 and out.shape == raw.shape
+    assert abs(out[0].mean() - 127.5) < 3 and abs(out[1].mean() - 127.5) < 3, "each image centred on grey"
+
+
+def test_gradient_ascent_raises_the_filter_score(imagenet_model):
+    fv = filters.FilterVisualizer(imagenet_model, "block2a_expand_bn")
+    assert fv.channels == 96
+    _, before = fv.ascend([3, 10], size=48, steps=0 + 1, step_size=0.0)
+    images, after = fv.ascend([3, 10], size=48, steps=8)
+    assert images.shape == (2, 48, 48, 3)
+    assert (after > before + 1).all(), f"gradient ascent should raise the scores: {before} -> {after}"
+    patterns = fv.patterns([3], size=48, steps=2)
+    assert patterns.shape == (1, 48, 48, 3) and patterns.dtype == np.uint8
+    with pytest.raises(ValueError, match="0..95"):
+        fv.ascend([96])
+
+
+def test_filter_visualizer_on_a_fixed_size_sequential_model():
+    fv = filters.FilterVisualizer(models.lecture_convnet(64), "conv2")
+    images, _ = fv.ascend([0, 1, 2], size=999, steps=2)
+    assert images.shape == (3, 64, 64, 3), "a fixed-size model sets the image size"
+
+
+def test_show_patterns():
+    figures_closed(lambda: filters.show_patterns(np.zeros((3, 8, 8, 3), "uint8"), [0, 5, 9], "layer"))
+
+
+def test_filter_explorer():
+    model = models.lecture_convnet(48)
+    widget = filters.filter_explorer(model, ["conv1", "conv2"], steps=2)
+    first = shown(widget)
+    control(widget, "filter").value = 3
+    assert shown(widget) != first
+    control(widget, "layer").value = "conv2"
+    assert control(widget, "filter").max == 63

@@ -1,0 +1,129 @@
+"""Tests for course_lib.heatmaps: Grad-CAM, overlays, occlusion beside Grad-CAM, and the Grad-CAM explorer (5.4)."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pytest
+from helpers import control, figures_closed, shown
+
+from course_lib import activations, data, heatmaps, models, pretrained
+from course_lib.backend import keras
+
+# Chelsea's head, ears to chin, drawn by hand on the 300x451 photo: (top, left, bottom, right).
+CHELSEA_HEAD = (0, 30, 280, 380)
+
+
+CAT_CLASSES = {"tabby", "tiger cat", "Egyptian cat"}
+
+
+def test_grad_cam_matches_a_hand_computation(tiny_classifier):
+    """For conv -> global average pooling -> dense, d logit_c / d A_k(i, j) = W[k, c] / (h w)."""
+    image = np.random.default_rng(1).uniform(0, 255, (6, 8, 3)).astype("float32")
+    features = keras.Model(tiny_classifier.inputs[0], tiny_classifier.get_layer("conv").output).predict(image[None], verbose=0)[0]
+    kernel = tiny_classifier.get_layer("dense").kernel.numpy()
+    cam = heatmaps.GradCam(tiny_classifier, "conv")
+    for c in range(4):
+        expected = np.maximum((features * kernel[:, c] / 48).sum(axis=-1), 0)
+        expected = expected / expected.max() if expected.max() > 0 else expected
+        np.testing.assert_allclose(cam(image, c), expected, atol=1e-5)
+    maps, scores = cam.batch(np.stack([image, image * 0.5]), 2)
+    assert maps.shape == (2, 6, 8) and scores.shape == (2,)
+    with pytest.raises(ValueError, match="0..3"):
+        cam(image, 4)
+
+
+def test_grad_cam_of_a_sigmoid_model_has_two_opposite_classes():
+    model = models.lecture_convnet(64, augmentation=models.augmentation(seed=0))
+    cam = heatmaps.GradCam(model, "conv3")
+    image = np.random.default_rng(2).uniform(0, 255, (64, 64, 3))
+    dog, dog_score = cam.batch(image[None], 1)
+    cat, cat_score = cam.batch(image[None], 0)
+    assert dog.shape == (1, 12, 12) and 0 <= dog.min() and dog.max() <= 1
+    np.testing.assert_allclose(cat_score, -dog_score, rtol=1e-5)
+    assert not np.allclose(dog, cat), "the two classes should look at different evidence"
+    with pytest.raises(ValueError, match="Dense"):
+        heatmaps.GradCam(keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3)]), "conv2d")
+
+
+def test_grad_cam_peaks_on_chelseas_head(imagenet_model):
+    photo = data.sample_image("chelsea")
+    cam = heatmaps.GradCam(imagenet_model, "top_activation")
+    image = data.sample_image("chelsea", 224)
+    _, logits = cam.logits(image[np.newaxis].astype("float32"))
+    top = int(np.argmax(keras.ops.convert_to_numpy(logits)))
+    assert pretrained.imagenet_class_names()[top] in CAT_CLASSES
+    heatmap = cam(image, top)
+    row, col = heatmaps.peak(heatmap, photo.shape[:2])
+    top_, left, bottom, right = CHELSEA_HEAD
+    assert top_ <= row <= bottom and left <= col <= right, f"peak at (row {row:.0f}, column {col:.0f}) is off the head {CHELSEA_HEAD}"
+    big = heatmaps.resize(heatmap, photo.shape[:2])
+    inside = np.zeros(photo.shape[:2], bool)
+    inside[top_:bottom, left:right] = True
+    assert big[inside].mean() > 1.5 * big[~inside].mean(), "the heat should lie on the head"
+
+
+def test_overlay_resize_and_peak():
+    image = np.full((20, 30, 3), 100, "uint8")
+    heatmap = np.zeros((2, 3))
+    heatmap[1, 2] = 1.0
+    out = heatmaps.overlay(image, heatmap, alpha=0.5)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    jet = matplotlib.colormaps["jet"]
+    np.testing.assert_allclose(out[0, 0], 0.5 * 100 + 0.5 * np.array(jet(0.0)[:3]) * 255, atol=1)
+    np.testing.assert_allclose(out[-1, -1], 0.5 * 100 + 0.5 * np.array(jet(1.0)[:3]) * 255, atol=1)
+    assert heatmaps.resize(heatmap, (20, 30)).shape == (20, 30)
+    assert heatmaps.resize(image, (10, 15)).shape == (10, 15, 3)
+    assert heatmaps.peak(heatmap) == (1.0, 2.0)
+    assert heatmaps.peak(heatmap, (20, 30)) == (15.0, 25.0)
+
+
+def test_side_by_side():
+    left = np.zeros((300, 451, 3), "uint8")
+    right = np.full((200, 150, 3), 255, "uint8")
+    both = heatmaps.side_by_side(left, right, size=224)
+    assert both.shape == (224, 448, 3) and both.dtype == np.uint8
+    assert both[:, :224].max() == 0 and both[:, 224:].min() == 255
+
+
+def test_figures():
+    image = np.zeros((30, 40, 3), "uint8")
+    figures_closed(lambda: heatmaps.show_grad_cams([image, image], [np.eye(3), np.ones((3, 3))], ["a", "b"]))
+    figures_closed(lambda: heatmaps.show_occlusion_vs_grad_cam(image, np.random.randn(4, 5), np.eye(3)))
+
+
+def test_grad_cam_explorer(tiny_classifier):
+    rng = np.random.default_rng(3)
+    images = {"a": rng.uniform(0, 255, (12, 16, 3)), "b": rng.uniform(0, 255, (6, 8, 3))}
+    widget = heatmaps.grad_cam_explorer(tiny_classifier, images, ["conv"], class_names=["w", "x", "y", "z"], top=3)
+    classes = control(widget, "class")
+    assert len(classes.options) == 3 and all(label[0] in "wxyz" for label, _ in classes.options)
+    first = shown(widget)
+    classes.value = classes.options[1][1]
+    assert shown(widget) != first
+    second = shown(widget)
+    control(widget, "image").value = "b"
+    assert shown(widget) != second
+
+
+def test_grad_cam_explorer_on_a_cats_vs_dogs_model():
+    model = models.lecture_convnet(48)
+    widget = heatmaps.grad_cam_explorer(model, {"noise": np.random.default_rng(4).uniform(0, 255, (48, 48, 3))}, ["conv2", "conv3"])
+    assert sorted(label.split()[0] for label, _ in control(widget, "class").options) == ["cat", "dog"]
+    first = shown(widget)
+    control(widget, "layer").value = "conv3"
+    assert shown(widget) != first
+
+
+def test_grad_cam_of_a_mixed_precision_model_matches_float32():
+    exact = models.lecture_convnet(48, mixed_precision=False)
+    mixed = models.lecture_convnet(48, mixed_precision=True)
+    mixed.set_weights(exact.get_weights())
+    image = np.random.default_rng(5).uniform(0, 255, (48, 48, 3))
+    for class_index in (0, 1):
+        want = heatmaps.GradCam(exact, "conv2")(image, class_index)
+        got = heatmaps.GradCam(mixed, "conv2")(image, class_index)
+        assert got.dtype == np.float32 and got.shape == want.shape
+        assert np.abs(got - want).mean() < 0.05, f"class {class_index}: bfloat16 heatmap far from float32"
+    maps = activations.activations(mixed, ["conv1", "pool2"], image[None])
+    assert [m.dtype for m in maps.values()] == [np.float32, np.float32]

@@ -1,0 +1,33 @@
+"""Tests for course_lib.results: the comparison with the book, and timing."""
+
+from __future__ import annotations
+
+from helpers import make_folder
+
+from course_lib import results
+
+
+def test_median_seconds():
+    calls = []
+    assert results.median_seconds(lambda: calls.append(1), repeats=3, warmup=2) >= 0
+    assert len(calls) == 5
+
+
+def test_comparison_markdown_says_what_is_missing(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(make_folder(tmp_path / "mine", per_class=1)))
+    table = results.comparison_markdown({"feature_extraction": {"test_accuracy": 0.992, "seconds": 95.4}})
+    lines = table.splitlines()
+    assert len(lines) == 2 + len(results.METHODS) + 2
+    assert lines[-1] == f"*Measured on your folder {tmp_path / 'mine'}.*"
+    assert "| pretrained: fast feature extraction | 90% | 99.2% | 95 s |" in lines
+    assert "run 01-convnet-basics first" in lines[2]
+    assert "run this notebook first" in table
+
+
+def test_comparison_markdown_on_the_sample_says_it_is_not_the_book(monkeypatch):
+    monkeypatch.setenv("COURSE_DATA", "sample")
+    last = results.comparison_markdown({}).splitlines()[-1]
+    assert last == (
+        "*Measured on the course's photo sample (120 training photos, 60 test photos: one photo is 1.7%), "
+        "not on the book's 2,000 training photos: these accuracies are not comparable with the book's.*"
+    )
