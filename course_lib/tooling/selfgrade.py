@@ -25,8 +25,16 @@ def self_grade(notebook: Path, root: Path | None = None, assignment: str | None 
     with tempfile.TemporaryDirectory(prefix="convnet-grade-") as tmp:
         course = ScratchCourse(root, Path(tmp))
         report = course.autograde(assignment, notebook, student="me")
-        report.photos = sources.for_grading().describe()
+        report.photos = _photos()
         page = notebook.with_name(f"{notebook.stem}.feedback.html")
         shutil.copyfile(course.feedback(assignment, "me"), page)
         report.notebook = page
     return report, page
+
+
+def _photos() -> str:
+    """Which photos the graded notebook ran on (what went wrong, where it could not run)."""
+    try:
+        return sources.for_grading().describe()
+    except sources.DataNotFoundError as exc:
+        return f"none: {str(exc).splitlines()[0]}"
