@@ -222,6 +222,16 @@ def _sample_problems(path: Path) -> list[str]:
     return problems
 
 
+def sample_warning() -> str:
+    """The one sentence that marks results of a run on the sample (pages, site, build)."""
+    split = sample_split()
+    return (
+        f"{2 * sum(split.values())} Oxford-IIIT Pet photos, {2 * split['train']} of them for training, "
+        "not the book's 2,000 training photos: its accuracies are lower and noisier than the book's "
+        "and not comparable with them"
+    )
+
+
 @lru_cache(maxsize=1)
 def sample_split() -> dict[str, int]:
     """Photos per class in each split of the shipped sample, from its manifest."""

@@ -55,11 +55,9 @@ def execute(path: Path, *, timeout: int | None = None) -> tuple[nbformat.Noteboo
     return nb, error
 
 
-SAMPLE_NOTE = (
-    "> **This run used the course's photo sample** (238 Oxford-IIIT Pet photos, 120 of them for "
-    "training), not the book's 2,000 training photos: its accuracies are lower and noisier than "
-    "the book's and not comparable with them."
-)
+def sample_note() -> str:
+    """The banner cell put first in each chapter's page when the run used the sample."""
+    return f"> **This run used the course's photo sample**: {sources.sample_warning()}."
 
 
 def build(root: Path, out: Path | None = None, names: list[str] | None = None) -> dict:
@@ -97,7 +95,7 @@ def _run_all(root: Path, out: Path, names: list[str], exporter: HTMLExporter, su
             nb, error = execute(source)
             seconds = round(time.perf_counter() - tick, 1)
             if summary["data"]["sample"]:
-                nb.cells.insert(0, nbformat.v4.new_markdown_cell(SAMPLE_NOTE))
+                nb.cells.insert(0, nbformat.v4.new_markdown_cell(sample_note()))
             executed = out / source.name
             nbformat.write(nb, executed)
             html, _ = exporter.from_notebook_node(nb)

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 import nbformat
 
-from .. import results
+from .. import results, sources
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("course_lib.tooling", "templates"),
@@ -43,6 +43,7 @@ def write_site(summary: dict, out: Path) -> Path:
         fast_mode=summary.get("fast_mode", False),
         seconds=summary.get("seconds", 0),
         photos=summary.get("data", {}),
+        sample_warning=sources.sample_warning(),
         chapters=chapters,
         rows=results.comparison(summary.get("measurements", {})),
     )
