@@ -11,3 +11,9 @@ c.CourseDirectory.release_directory = "notebooks"
 # a cell takes seconds; the limit only guards against a runaway cell (e.g. an endless
 # loop) without cutting off a slow machine.
 c.ExecutePreprocessor.timeout = 120
+
+# nbgrader fails a test cell that writes to stderr (a warning, a progress bar): in this
+# course only a failed assertion costs points, so a graded cell's stderr is kept as stdout.
+from course_lib.tooling.streams import autograde_preprocessors  # noqa: E402
+
+c.Autograde.autograde_preprocessors = autograde_preprocessors()

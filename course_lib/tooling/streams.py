@@ -1,0 +1,36 @@
+"""Grades decided by assertions, never by stderr.
+
+nbgrader fails a test cell that writes anything to stderr, with no message to show for it:
+a NumPy ``RuntimeWarning``, a ``DeprecationWarning``, a tqdm progress bar or a warning
+from Keras would take a correct answer's points (and those of every later test cell that
+calls it). The course's ``nbgrader_config.py`` puts :class:`StderrAsStdout` into
+autograding, right after the notebook runs: the text stays in the graded notebook and the
+feedback, and only an error (a failed assertion) costs points.
+"""
+
+from __future__ import annotations
+
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat import NotebookNode
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+
+from . import cells
+
+
+class StderrAsStdout(NbGraderPreprocessor):
+    """What a graded cell wrote to stderr becomes stdout."""
+
+    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, index: int) -> tuple[NotebookNode, ResourcesDict]:
+        if cell.cell_type == "code" and cells.is_grade(cell):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    output["name"] = "stdout"
+        return cell, resources
+
+
+def autograde_preprocessors() -> list[type]:
+    """nbgrader's autograding steps, with :class:`StderrAsStdout` right after ``Execute``."""
+    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
+    steps.insert(steps.index(Execute) + 1, StderrAsStdout)
+    return steps
