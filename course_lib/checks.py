@@ -24,13 +24,17 @@ class OwnWorkError(AssertionError):
 
 
 def _code_objects(reference: Any) -> dict[CodeType, str]:
-    """The code objects that run when ``reference`` (a function, method or class) runs."""
+    """The code objects that run when ``reference`` (a function, method or class, with
+    the methods it inherits from the course's own classes) runs."""
     if inspect.isclass(reference):
         found: dict[CodeType, str] = {}
-        for name, member in vars(reference).items():
-            function = getattr(member, "__func__", member)
-            if inspect.isfunction(function):
-                found[function.__code__] = f"{reference.__module__}.{reference.__qualname__}.{name}"
+        for cls in inspect.getmro(reference):
+            if not cls.__module__.startswith("course_lib."):
+                continue
+            for name, member in vars(cls).items():
+                function = getattr(member, "__func__", member)
+                if inspect.isfunction(function):
+                    found.setdefault(function.__code__, f"{cls.__module__}.{cls.__qualname__}.{name}")
         return found
     function = inspect.unwrap(getattr(reference, "__func__", reference))
     if not inspect.isfunction(function):

@@ -130,6 +130,7 @@ def assert_fair(assignment: str, exercises: dict[str, Exercise], tmp_path: Path)
                 problems.append(f"{got.grade_id}: failed with {got.message!r}, not with /{wrong.message}/")
     originals = [c for c in report.cells if c.kind == "auto" and "-" not in c.grade_id]
     problems += [f"{c.grade_id}: the solution lost points: {c.message}" for c in originals if not c.passed]
+    problems += [f"{c.grade_id}: lost points with no message" for c in report.cells if c.kind == "auto" and not c.passed and not c.message]
     problems += [f"a cell raised: {error}" for error in report.other_errors]
     assert not problems, "\n".join(problems)
     return {gid: (len(ex.right), len(ex.wrong)) for gid, ex in exercises.items()}

@@ -67,3 +67,13 @@ def test_only_functions_methods_and_classes_can_be_guarded() -> None:
     with pytest.raises(TypeError, match="functions, methods or classes"):
         with checks.own_work("conv2d", np.add):
             pass
+
+
+def test_a_class_guards_the_methods_it_inherits_from_the_course() -> None:
+    class Child(filters.FilterVisualizer):
+        pass
+
+    Child.__module__ = "course_lib.filters"
+    with pytest.raises(checks.OwnWorkError, match=r"FilterVisualizer\.__init__"):
+        with checks.own_work("ascent_step", Child):
+            Child(None, "conv1")
