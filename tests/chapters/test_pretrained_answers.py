@@ -1,0 +1,611 @@
+"""Chapter 2 graded fairly: other correct answers keep every point (one of each warns or
+prints on stderr), plausible wrong ones and the shortcuts through the course's own code earn
+none, with a message naming the mistake. One autograding run (fast mode) grades them all.
+
+Some answers start with ``base.trainable = True``: in the graded copy the base is already
+frozen by the solution's cells before them, and this gives each answer the base as the
+student's notebook has it (built trainable, two cells above).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from answers import SHORTCUT, Exercise, Right, Wrong, assert_fair
+
+ASSIGNMENT = "02-pretrained-convnets"
+
+FRESH = "base.trainable = True  # the base as the cell above built it\n\n"
+
+
+def _count_cell(count_body: str, freeze: str) -> str:
+    """The whole answer cell of exercise 1: count_trainable, then freezing the base."""
+    return f"{FRESH}{count_body}\n\n\n{freeze}\n"
+
+
+def _compile(body: str) -> str:
+    return f"def compile_for_fine_tuning(model):\n    {body}\n"
+
+
+EXERCISES = {
+    "count_trainable": Exercise(
+        "test_count_trainable",
+        right=[
+            Right(  # the lecture's other way to freeze: layer by layer
+                _count_cell(
+                    "def count_trainable(model):\n"
+                    "    return sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)",
+                    "for layer in base.layers:\n    layer.trainable = False",
+                )
+            ),
+            Right(
+                _count_cell(
+                    "import warnings\n\ndef count_trainable(model):\n"
+                    "    warnings.warn('count_trainable: counting model.trainable_variables', UserWarning)\n"
+                    "    return int(sum(variable.numpy().size for variable in model.trainable_variables))",
+                    "base.trainable = False",
+                ),
+                prints="counting model.trainable_variables",
+            ),
+            Right(  # keras.ops, and stderr
+                _count_cell(
+                    "import sys\n\ndef count_trainable(model):\n"
+                    "    print('count_trainable: sizes by keras.ops.size', file=sys.stderr)\n"
+                    "    return int(sum(int(keras.ops.size(weight)) for weight in model.trainable_weights))",
+                    "base.trainable = False",
+                ),
+                prints="sizes by keras.ops.size",
+            ),
+        ],
+        wrong=[
+            Wrong(  # counts tensors, not numbers
+                _count_cell("def count_trainable(model):\n    return len(model.trainable_weights)", "base.trainable = False"),
+                "not the weight tensors",
+            ),
+            Wrong(  # counts the moving statistics too
+                _count_cell("def count_trainable(model):\n    return model.count_params()", "base.trainable = False"),
+                "moving mean and variance",
+            ),
+            Wrong(  # the top level's layer flags, and weights told apart by name: right on the base
+                _count_cell(
+                    "def count_trainable(model):\n"
+                    "    return int(sum(np.prod(w.shape) for layer in model.layers if layer.trainable\n"
+                    "                   for w in layer.weights if 'moving' not in w.path))",
+                    "base.trainable = False",
+                ),
+                "nested model",
+            ),
+            Wrong(  # counts model.weights whose names do not say "moving", inside trainable models
+                _count_cell(
+                    "def count_trainable(model):\n"
+                    "    if not model.trainable:\n        return 0\n"
+                    "    return int(sum(np.prod(w.shape) for w in model.weights if 'moving' not in w.path))",
+                    "base.trainable = False",
+                ),
+                "frozen layer's weights|nested model",
+            ),
+            Wrong(  # a comparison, not an assignment: the base stays trainable
+                _count_cell(
+                    "def count_trainable(model):\n"
+                    "    return int(sum(np.prod(w.shape) for w in model.trainable_weights))",
+                    "base.trainable == False",
+                ),
+                "freeze the whole base",
+            ),
+            Wrong(  # freezes the convolutions only, not the BatchNormalization layers
+                _count_cell(
+                    "def count_trainable(model):\n"
+                    "    return int(sum(np.prod(w.shape) for w in model.trainable_weights))",
+                    "for layer in base.layers:\n    if 'conv' in layer.name:\n        layer.trainable = False",
+                ),
+                "freeze the whole base",
+            ),
+        ],
+    ),
+    "extract_features": Exercise(
+        "test_extract_features",
+        right=[
+            Right(
+                "def extract_features(base, dataset):\n"
+                "    features, labels = [], []\n"
+                "    for images, batch_labels in dataset:\n"
+                "        features.append(keras.ops.convert_to_numpy(base(images, training=False)))\n"
+                "        labels.append(keras.ops.convert_to_numpy(batch_labels))\n"
+                "    return np.concatenate(features), np.concatenate(labels)"
+            ),
+            Right(
+                "import warnings\n\ndef extract_features(base, dataset):\n"
+                "    warnings.warn('extract_features: one predict per batch', UserWarning)\n"
+                "    pairs = [(base.predict(images, verbose=0), labels.numpy()) for images, labels in dataset]\n"
+                "    features, labels = zip(*pairs)\n"
+                "    return np.concatenate(features), np.concatenate(labels)",
+                prints="one predict per batch",
+            ),
+            Right(  # preallocates, fills batch by batch, prints to stderr
+                "import sys\n\ndef extract_features(base, dataset):\n"
+                "    print('extract_features: filling arrays', file=sys.stderr)\n"
+                "    features, labels, n = None, None, 0\n"
+                "    for images, batch_labels in dataset.as_numpy_iterator():\n"
+                "        out = np.asarray(base.predict_on_batch(images))\n"
+                "        chunk = (out, np.asarray(batch_labels))\n"
+                "        features = chunk[0] if features is None else np.concatenate([features, chunk[0]])\n"
+                "        labels = chunk[1] if labels is None else np.concatenate([labels, chunk[1]])\n"
+                "    return features, labels",
+                prints="filling arrays",
+            ),
+        ],
+        wrong=[
+            Wrong(  # features and labels from two passes over a reshuffled dataset
+                "def extract_features(base, dataset):\n"
+                "    features = base.predict(dataset, verbose=0)\n"
+                "    labels = np.concatenate([np.asarray(y) for _, y in dataset])\n"
+                "    return features, labels",
+                "same pass",
+            ),
+            Wrong(  # training mode: right on the frozen base, whose BatchNormalization stays in inference
+                "def extract_features(base, dataset):\n"
+                "    out = [(np.asarray(base(x, training=True)), np.asarray(y)) for x, y in dataset]\n"
+                "    return np.concatenate([f for f, _ in out]), np.concatenate([y for _, y in out])",
+                "inference mode",
+            ),
+            Wrong(  # rounds the pixels to uint8: right on photos, whose pixels are whole numbers
+                "def extract_features(base, dataset):\n"
+                "    out = [(np.asarray(base.predict_on_batch(np.asarray(x).astype('uint8'))), np.asarray(y))\n"
+                "           for x, y in dataset]\n"
+                "    return np.concatenate([f for f, _ in out]), np.concatenate([y for _, y in out])",
+                "do not round",
+            ),
+            Wrong(  # flattens every example's features: right for pooled vectors only
+                "def extract_features(base, dataset):\n"
+                "    out = [(np.asarray(base.predict_on_batch(x)).reshape(len(x), -1), np.asarray(y)) for x, y in dataset]\n"
+                "    return np.concatenate([f for f, _ in out]), np.concatenate([y for _, y in out])",
+                "keep the shape",
+            ),
+            Wrong(  # the course's extraction of a whole split: right on the visible test's validation photos
+                "def extract_features(base, dataset):\n"
+                "    return features.extract(base, 'validation', limit_per_class=4, cache=False)",
+                SHORTCUT,
+            ),
+            Wrong(
+                "def extract_features(base, dataset):\n"
+                "    out = [(features._run(base, np.asarray(x), 64, 'a batch'), np.asarray(y)) for x, y in dataset]\n"
+                "    return np.concatenate([f for f, _ in out]), np.concatenate([y for _, y in out])",
+                SHORTCUT,
+            ),
+            Wrong(
+                "from course_lib import activations\n\ndef extract_features(base, dataset):\n"
+                "    out = [(activations.outputs(base, np.asarray(x))[0], np.asarray(y)) for x, y in dataset]\n"
+                "    return np.concatenate([f for f, _ in out]), np.concatenate([y for _, y in out])",
+                SHORTCUT,
+            ),
+        ],
+    ),
+    "feature_cache_key": Exercise(
+        "test_feature_cache_key",
+        right=[
+            Right(  # repr of a tuple: strings quoted, floats exact
+                "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    text = repr((model_name, weights, image_size, pooling, [tuple(f) for f in files]))\n"
+                "    return hashlib.sha256(text.encode('utf-8')).hexdigest()"
+            ),
+            Right(  # every field prefixed by its length, fed to the digest one by one
+                "import hashlib\nimport warnings\n\n"
+                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    warnings.warn('feature_cache_key: hashing length-prefixed fields', UserWarning)\n"
+                "    digest = hashlib.sha256()\n"
+                "    fields = [model_name, weights, image_size, pooling, len(files)]\n"
+                "    fields += [part for f in files for part in f]\n"
+                "    for field in fields:\n"
+                "        data = repr(field).encode()\n"
+                "        digest.update(f'{len(data)}:'.encode() + data)\n"
+                "    return digest.hexdigest()",
+                prints="length-prefixed fields",
+            ),
+            Right(  # a JSON object with sorted keys
+                "import hashlib\nimport json\nimport sys\n\n"
+                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    print('feature_cache_key: a JSON object', file=sys.stderr)\n"
+                "    record = {'model': model_name, 'weights': weights, 'size': image_size, 'pooling': pooling,\n"
+                "              'files': [{'name': n, 'bytes': s, 'mtime': t} for n, s, t in files]}\n"
+                "    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()",
+                prints="a JSON object",
+            ),
+        ],
+        wrong=[
+            Wrong(  # forgets the image size
+                "import hashlib\nimport json\n\n"
+                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    return hashlib.sha256(json.dumps([model_name, weights, pooling, files]).encode()).hexdigest()",
+                "image size",
+            ),
+            Wrong(  # glued together without separators
+                "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    text = f'{model_name}{weights}{image_size}{pooling}{files}'\n"
+                "    return hashlib.sha256(text.encode()).hexdigest()",
+                "ambiguous",
+            ),
+            Wrong(  # glued with a separator a path may hold
+                "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    text = '/'.join([model_name, weights, str(image_size), pooling] + [f'{n}/{s}/{t}' for n, s, t in files])\n"
+                "    return hashlib.sha256(text.encode()).hexdigest()",
+                "ambiguous once a name or a path holds a '/'",
+            ),
+            Wrong(  # whole seconds only
+                "import hashlib\nimport json\n\n"
+                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    files = [(name, size, int(mtime)) for name, size, mtime in files]\n"
+                "    return hashlib.sha256(json.dumps([model_name, weights, image_size, pooling, files]).encode()).hexdigest()",
+                "fraction of a second",
+            ),
+            Wrong(  # the files' names only
+                "import hashlib\nimport json\n\n"
+                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    names = [name for name, _, _ in files]\n"
+                "    return hashlib.sha256(json.dumps([model_name, weights, image_size, pooling, names]).encode()).hexdigest()",
+                "modification time",
+            ),
+            Wrong(  # MD5: 32 characters
+                "import hashlib\nimport json\n\n"
+                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    return hashlib.md5(json.dumps([model_name, weights, image_size, pooling, files]).encode()).hexdigest()",
+                "64 hexadecimal",
+            ),
+            Wrong(
+                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    model = {'name': model_name, 'weights': weights, 'pooling': pooling}\n"
+                "    return features.cache_key(model, {'image_size': image_size, 'files': files})",
+                SHORTCUT,
+            ),
+            Wrong(
+                "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
+                "    model = {'name': model_name, 'weights': weights, 'pooling': pooling}\n"
+                "    data = {'split': 'train', 'flip': False, 'image_size': image_size, 'files': files}\n"
+                "    return hashlib.sha256(str(features.cache_path(model, data)).encode()).hexdigest()",
+                SHORTCUT,
+            ),
+        ],
+    ),
+    "build_head": Exercise(
+        "test_build_head",
+        right=[
+            Right(  # the functional API, activations as layers of their own
+                "def build_head(feature_shape):\n"
+                "    inputs = keras.Input(shape=tuple(feature_shape))\n"
+                "    x = keras.layers.GlobalAveragePooling2D()(inputs) if len(feature_shape) == 3 else inputs\n"
+                "    x = keras.layers.ReLU()(keras.layers.Dense(256)(x))\n"
+                "    x = keras.layers.Dropout(0.5)(x)\n"
+                "    outputs = keras.layers.Activation('sigmoid')(keras.layers.Dense(1)(x))\n"
+                "    return keras.Model(inputs, outputs)"
+            ),
+            Right(
+                "import warnings\n\ndef build_head(feature_shape):\n"
+                "    warnings.warn('build_head: a new head', UserWarning)\n"
+                "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling,\n"
+                "                             keras.layers.Dense(256, activation=keras.activations.relu),\n"
+                "                             keras.layers.Dropout(rate=0.5),\n"
+                "                             keras.layers.Dense(1, activation=keras.activations.sigmoid)])",
+                prints="a new head",
+            ),
+            Right(
+                "import sys\n\ndef build_head(feature_shape):\n"
+                "    print('build_head: Activation layers', file=sys.stderr)\n"
+                "    head = keras.Sequential()\n"
+                "    head.add(keras.Input(shape=feature_shape))\n"
+                "    if len(feature_shape) > 1:\n"
+                "        head.add(keras.layers.GlobalAveragePooling2D())\n"
+                "    head.add(keras.layers.Dense(256))\n"
+                "    head.add(keras.layers.Activation('relu'))\n"
+                "    head.add(keras.layers.Dropout(0.5))\n"
+                "    head.add(keras.layers.Dense(1))\n"
+                "    head.add(keras.layers.Activation('sigmoid'))\n"
+                "    return head",
+                prints="Activation layers",
+            ),
+        ],
+        wrong=[
+            Wrong(  # no dropout
+                "def build_head(feature_shape):\n"
+                "    return keras.Sequential([keras.Input(feature_shape), keras.layers.Dense(256, activation='relu'),\n"
+                "                             keras.layers.Dense(1, activation='sigmoid')])",
+                "Dropout",
+            ),
+            Wrong(  # dropout on the features, before the hidden layer
+                "def build_head(feature_shape):\n"
+                "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dropout(0.5),\n"
+                "                             keras.layers.Dense(256, activation='relu'), keras.layers.Dense(1, activation='sigmoid')])",
+                "between the two Dense layers",
+            ),
+            Wrong(  # a softmax over one unit: always 1
+                "def build_head(feature_shape):\n"
+                "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, activation='relu'),\n"
+                "                             keras.layers.Dropout(0.5), keras.layers.Dense(1, activation='softmax')])",
+                "softmax over one unit",
+            ),
+            Wrong(  # a linear last unit
+                "def build_head(feature_shape):\n"
+                "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, activation='relu'),\n"
+                "                             keras.layers.Dropout(0.5), keras.layers.Dense(1)])",
+                "scores, not probabilities|sigmoid",
+            ),
+            Wrong(  # no ReLU on the hidden layer
+                "def build_head(feature_shape):\n"
+                "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256),\n"
+                "                             keras.layers.Dropout(0.5), keras.layers.Dense(1, activation='sigmoid')])",
+                "ReLU",
+            ),
+            Wrong(  # another rate
+                "def build_head(feature_shape):\n"
+                "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, activation='relu'),\n"
+                "                             keras.layers.Dropout(0.2), keras.layers.Dense(1, activation='sigmoid')])",
+                "Dropout\\(0.5\\)",
+            ),
+            Wrong(  # the book's Flatten on feature maps
+                "def build_head(feature_shape):\n"
+                "    flatten = [keras.layers.Flatten()] if len(feature_shape) == 3 else []\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *flatten, keras.layers.Dense(256, activation='relu'),\n"
+                "                             keras.layers.Dropout(0.5), keras.layers.Dense(1, activation='sigmoid')])",
+                "GlobalAveragePooling2D",
+            ),
+            Wrong(  # the maximum of each map, not its mean
+                "def build_head(feature_shape):\n"
+                "    pooling = [keras.layers.GlobalMaxPooling2D()] if len(feature_shape) == 3 else []\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, activation='relu'),\n"
+                "                             keras.layers.Dropout(0.5), keras.layers.Dense(1, activation='sigmoid')])",
+                "average each channel",
+            ),
+            Wrong(
+                "def build_head(feature_shape):\n    return models.classifier_head(feature_shape)",
+                SHORTCUT,
+            ),
+        ],
+    ),
+    "predict_with_mirror": Exercise(
+        "test_predict_with_mirror",
+        right=[
+            Right(
+                "def predict_with_mirror(model, images):\n"
+                "    images = np.asarray(images, 'float32')\n"
+                "    plain = keras.ops.convert_to_numpy(model(images, training=False))\n"
+                "    mirrored = keras.ops.convert_to_numpy(model(np.flip(images, axis=2), training=False))\n"
+                "    return ((plain + mirrored) / 2).reshape(-1)"
+            ),
+            Right(  # TensorFlow's flip, one predict over both halves
+                "import warnings\nimport tensorflow as tf\n\ndef predict_with_mirror(model, images):\n"
+                "    warnings.warn('predict_with_mirror: one pass over both', UserWarning)\n"
+                "    both = np.concatenate([images, tf.image.flip_left_right(images).numpy()])\n"
+                "    return model.predict(both, verbose=0).reshape(2, -1).mean(axis=0)",
+                prints="one pass over both",
+            ),
+            Right(
+                "import sys\n\ndef predict_with_mirror(model, images):\n"
+                "    print('predict_with_mirror: keras.ops.flip', file=sys.stderr)\n"
+                "    mirrored = keras.ops.convert_to_numpy(keras.ops.flip(keras.ops.convert_to_tensor(images), axis=2))\n"
+                "    outputs = [np.asarray(model.predict_on_batch(x)) for x in (np.asarray(images), mirrored)]\n"
+                "    return np.mean(np.stack(outputs), axis=0)[:, 0]",
+                prints="keras.ops.flip",
+            ),
+        ],
+        wrong=[
+            Wrong(  # mirrors upside down
+                "def predict_with_mirror(model, images):\n"
+                "    return (model.predict(images, verbose=0) + model.predict(images[:, ::-1], verbose=0)).ravel() / 2",
+                "left to right",
+            ),
+            Wrong(  # np.fliplr flips axis 1 of a batch: upside down
+                "def predict_with_mirror(model, images):\n"
+                "    return (model.predict(images, verbose=0) + model.predict(np.fliplr(images), verbose=0)).ravel() / 2",
+                "np.fliplr",
+            ),
+            Wrong(  # flips the colour channels
+                "def predict_with_mirror(model, images):\n"
+                "    return (model.predict(images, verbose=0) + model.predict(images[..., ::-1], verbose=0)).ravel() / 2",
+                "colour channels",
+            ),
+            Wrong(  # reverses the order of the images
+                "def predict_with_mirror(model, images):\n"
+                "    return (model.predict(images, verbose=0) + model.predict(images[::-1], verbose=0)).ravel() / 2",
+                "order of the images",
+            ),
+            Wrong(  # averages the images instead of the outputs
+                "def predict_with_mirror(model, images):\n"
+                "    images = np.asarray(images, 'float32')\n"
+                "    return model.predict((images + images[:, :, ::-1]) / 2, verbose=0).ravel()",
+                "not linear",
+            ),
+            Wrong(  # adds the two outputs without halving
+                "def predict_with_mirror(model, images):\n"
+                "    return (model.predict(images, verbose=0) + model.predict(images[:, :, ::-1], verbose=0)).ravel()",
+                "between 0 and 1|divide by 2",
+            ),
+        ],
+    ),
+    "unfreeze_top": Exercise(
+        "test_unfreeze_top",
+        right=[
+            Right(  # one pass, a flag that turns on at first_layer
+                "def unfreeze_top(base, first_layer):\n"
+                "    base.trainable = True\n"
+                "    reached = False\n"
+                "    for layer in base.layers:\n"
+                "        reached = reached or layer.name == first_layer\n"
+                "        layer.trainable = reached and not isinstance(layer, keras.layers.BatchNormalization)"
+            ),
+            Right(
+                "import warnings\n\ndef unfreeze_top(base, first_layer):\n"
+                "    warnings.warn('unfreeze_top: slicing base.layers', UserWarning)\n"
+                "    base.trainable = True\n"
+                "    start = base.layers.index(base.get_layer(first_layer))\n"
+                "    for layer in base.layers[:start]:\n"
+                "        layer.trainable = False\n"
+                "    for layer in base.layers[start:]:\n"
+                "        layer.trainable = not isinstance(layer, keras.layers.BatchNormalization)",
+                prints="slicing base.layers",
+            ),
+            Right(  # the position by a generator, the class by its name; stderr
+                "import sys\n\ndef unfreeze_top(base, first_layer):\n"
+                "    print('unfreeze_top: from', first_layer, file=sys.stderr)\n"
+                "    start = next(i for i, layer in enumerate(base.layers) if layer.name == first_layer)\n"
+                "    base.trainable = True\n"
+                "    for i, layer in enumerate(base.layers):\n"
+                "        is_batch_norm = type(layer).__name__ == 'BatchNormalization'\n"
+                "        layer.trainable = i >= start and not is_batch_norm",
+                prints="unfreeze_top: from block7a_expand_conv",
+            ),
+        ],
+        wrong=[
+            Wrong(  # unfreezes the BatchNormalization layers of the top too
+                "def unfreeze_top(base, first_layer):\n"
+                "    base.trainable = True\n"
+                "    names = [layer.name for layer in base.layers]\n"
+                "    for index, layer in enumerate(base.layers):\n"
+                "        layer.trainable = index >= names.index(first_layer)",
+                "BatchNormalization",
+            ),
+            Wrong(  # names that sort after first_layer, not the layers that come after it
+                "def unfreeze_top(base, first_layer):\n"
+                "    base.trainable = True\n"
+                "    for layer in base.layers:\n"
+                "        layer.trainable = layer.name >= first_layer and not isinstance(layer, keras.layers.BatchNormalization)",
+                "stem_conv",
+            ),
+            Wrong(  # tells BatchNormalization layers by EfficientNet's names
+                "def unfreeze_top(base, first_layer):\n"
+                "    base.trainable = True\n"
+                "    names = [layer.name for layer in base.layers]\n"
+                "    for index, layer in enumerate(base.layers):\n"
+                "        layer.trainable = index >= names.index(first_layer) and not layer.name.endswith('bn')",
+                "whatever their names",
+            ),
+            Wrong(  # the lecture's layer, whatever first_layer says
+                "def unfreeze_top(base, first_layer):\n"
+                "    base.trainable = True\n"
+                "    names = [layer.name for layer in base.layers]\n"
+                "    for index, layer in enumerate(base.layers):\n"
+                "        layer.trainable = (index >= names.index('block7a_expand_conv')\n"
+                "                           and not isinstance(layer, keras.layers.BatchNormalization))",
+                "use first_layer",
+            ),
+            Wrong(  # from the layer after first_layer
+                "def unfreeze_top(base, first_layer):\n"
+                "    base.trainable = True\n"
+                "    names = [layer.name for layer in base.layers]\n"
+                "    for index, layer in enumerate(base.layers):\n"
+                "        layer.trainable = index > names.index(first_layer) and not isinstance(layer, keras.layers.BatchNormalization)",
+                "block7a_expand_conv should be trainable",
+            ),
+            Wrong(  # relies on base.trainable = True to unfreeze the layers: it does only for a base frozen as a whole
+                "def unfreeze_top(base, first_layer):\n"
+                "    base.trainable = True\n"
+                "    names = [layer.name for layer in base.layers]\n"
+                "    for layer in base.layers[: names.index(first_layer)]:\n"
+                "        layer.trainable = False\n"
+                "    for layer in base.layers:\n"
+                "        if isinstance(layer, keras.layers.BatchNormalization):\n"
+                "            layer.trainable = False",
+                "also one frozen before",
+            ),
+            Wrong(  # the layers' flags set, the model left frozen as a whole
+                "def unfreeze_top(base, first_layer):\n"
+                "    names = [layer.name for layer in base.layers]\n"
+                "    for index, layer in enumerate(base.layers):\n"
+                "        layer.trainable = index >= names.index(first_layer) and not isinstance(layer, keras.layers.BatchNormalization)",
+                "nothing is trainable",
+            ),
+        ],
+    ),
+    "compile_for_fine_tuning": Exercise(
+        "test_compile_for_fine_tuning",
+        right=[
+            Right(  # the book's optimizer, the lecture's spelling of the metric
+                _compile(
+                    "model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), "
+                    "loss='binary_crossentropy', metrics=['acc'])"
+                )
+            ),
+            Right(
+                "import warnings\n\n"
+                + _compile(
+                    "warnings.warn('compile_for_fine_tuning: recompiling', UserWarning)\n"
+                    "    model.compile(optimizer=keras.optimizers.Adam(2e-5), loss=keras.losses.BinaryCrossentropy(),\n"
+                    "                  metrics=[keras.metrics.BinaryAccuracy()])"
+                ),
+                prints="recompiling",
+            ),
+            Right(  # a decaying learning rate, the loss as a function
+                "import sys\n\n"
+                + _compile(
+                    "print('compile_for_fine_tuning: a schedule', file=sys.stderr)\n"
+                    "    schedule = keras.optimizers.schedules.ExponentialDecay(1e-5, decay_steps=1000, decay_rate=0.9)\n"
+                    "    model.compile(optimizer=keras.optimizers.RMSprop(schedule), loss=keras.losses.binary_crossentropy,\n"
+                    "                  metrics=['binary_accuracy'])"
+                ),
+                prints="a schedule",
+            ),
+        ],
+        wrong=[
+            Wrong(  # Adam's default learning rate, 1e-3
+                _compile("model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])"),
+                "too high",
+            ),
+            Wrong(  # RMSprop's default, 1e-3 too
+                _compile("model.compile(optimizer='rmsprop', loss='binary_crossentropy', metrics=['acc'])"),
+                "too high",
+            ),
+            Wrong(  # exact equality of probabilities and labels
+                _compile(
+                    "model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='binary_crossentropy', "
+                    "metrics=[keras.metrics.Accuracy()])"
+                ),
+                "binary accuracy",
+            ),
+            Wrong(  # the categorical accuracy of one unit is always 1
+                _compile(
+                    "model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='binary_crossentropy', "
+                    "metrics=['categorical_accuracy'])"
+                ),
+                "binary accuracy",
+            ),
+            Wrong(  # the loss of several classes: 0 for one unit
+                _compile(
+                    "model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='categorical_crossentropy', metrics=['accuracy'])"
+                ),
+                "binary cross-entropy",
+            ),
+            Wrong(
+                _compile("model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='mse', metrics=['accuracy'])"),
+                "binary cross-entropy",
+            ),
+            Wrong(  # so low that nothing changes
+                _compile(
+                    "model.compile(optimizer=keras.optimizers.Adam(1e-9), loss='binary_crossentropy', metrics=['accuracy'])"
+                ),
+                "so low",
+            ),
+            Wrong(  # unfreezes the model before compiling
+                _compile(
+                    "model.trainable = True\n"
+                    "    model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='binary_crossentropy', metrics=['accuracy'])"
+                ),
+                "a model frozen before must stay frozen",
+            ),
+            Wrong(  # unfreezes every layer before compiling
+                _compile(
+                    "for layer in model.layers:\n        layer.trainable = True\n"
+                    "    model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='binary_crossentropy', metrics=['accuracy'])"
+                ),
+                "a layer frozen before must stay frozen",
+            ),
+            Wrong(_compile("models.compile_binary(model, 1e-5)"), SHORTCUT),
+        ],
+    ),
+}
+
+
+def test_answers_are_graded_fairly(tmp_path: Path) -> None:
+    assert_fair(ASSIGNMENT, EXERCISES, tmp_path)
