@@ -1,7 +1,9 @@
 """Class-activation heatmaps (lecture part 3, book chapter 5.4, "Visualizing heatmaps of
-class activation"): where in a photo the evidence for a class lies, by Grad-CAM
-(:class:`GradCam`), laid over the photo (:func:`overlay`), compared with occlusion
-sensitivity (beyond the book), and in an explorer.
+class activation"): where in a photo the evidence for a class lies. Grad-CAM, the book's,
+and beyond the book Grad-CAM++ and the gradient-free Eigen-CAM, each a small subclass of
+:class:`ClassActivationMap`; occlusion sensitivity (:func:`occlusion`); all of them side by
+side (:func:`explain`, :func:`show_methods`) and in an explorer with a method dropdown.
+Whether a map is faithful to the model is :mod:`course_lib.faithfulness`'s question.
 
 Gradients come from :mod:`course_lib.backend`, the only backend-specific code;
 everything here is written with ``keras.ops`` and NumPy.
@@ -9,7 +11,7 @@ everything here is written with ``keras.ops`` and NumPy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as ipw
 import matplotlib
@@ -21,33 +23,37 @@ from .backend import keras
 from .explorer import WIDE, FigureExplorer
 
 ops = keras.ops
-#: The colours of heatmaps, raw and over photos (the lecture's and the book's).
-HEATMAP_CMAP = "jet"
+#: The colours of heatmaps, raw and over photos: perceptually uniform (equal steps of heat
+#: look like equal steps of colour, dark to bright, also to colour-blind readers and in
+#: grey), unlike the lecture's and the book's ``jet``, whose bright bands invent edges.
+HEATMAP_CMAP = "inferno"
 
 
-class GradCam:
-    """Grad-CAM (Selvaraju et al., 2017) for one conv layer of a classifier (5.4,
-    "Visualizing heatmaps of class activation").
+class ClassActivationMap:
+    """What the class-activation methods share (5.4, "Visualizing heatmaps of class
+    activation"): the output of one conv layer of a classifier, its channels weighted and
+    summed, through a ReLU, scaled to a maximum of 1. Each method is a small subclass that
+    says how to weight the channels (:meth:`channel_weights`).
 
     The class score is the classifier's *logit*: the last (Dense) layer before its softmax
-    or sigmoid, whose gradients do not vanish when the model is sure. Each channel of the
-    layer's output is weighted by the mean gradient of the score over its positions; the
-    weighted sum, through a ReLU, scaled to a maximum of 1, is the heatmap. A model with
-    one sigmoid unit (cats vs dogs) has two classes: 1 (its unit) and 0 (minus its unit).
+    or sigmoid, whose gradients do not vanish when the model is sure. A model with one
+    sigmoid unit (cats vs dogs) has two classes: 1 (its unit) and 0 (minus its unit).
 
-    The gradient model is built and compiled once; each call then costs one forward and
-    one backward pass.
+    The model is built and compiled once; each call then costs one forward and one
+    backward pass.
     """
+
+    method = "class activation map"
 
     def __init__(self, model: keras.Model, layer_name: str) -> None:
         last = model.layers[-1]
         if not isinstance(last, keras.layers.Dense):
-            raise ValueError(f"Grad-CAM needs a classifier ending in a Dense layer; {model.name} ends in {type(last).__name__}")
+            raise ValueError(f"{self.method} needs a classifier ending in a Dense layer; {model.name} ends in {type(last).__name__}")
         self.layer_name = layer_name
         self.classes = int(last.units)
         self._last = last
         self._model = _sub_model(model, layer_name)
-        self._compiled = backend.compiled(self._heatmaps)
+        self._compiled = backend.compiled(self._maps)
 
     def logits(self, images):
         """Feature maps of the layer and class logits, shape ``(batch, classes)``."""
@@ -63,13 +69,20 @@ class GradCam:
             return features, ops.where(ops.equal(class_index, 1), logits[:, 0], -logits[:, 0])
         return features, ops.take(logits, class_index, axis=1)
 
-    def _heatmaps(self, images, class_index):
+    def scores(self, images: np.ndarray, class_index: int) -> np.ndarray:
+        """The class score (logit) of each image of a batch, ``(n,)``: forward passes only."""
+        _, score = self._class_score(np.asarray(images, "float32"), ops.convert_to_tensor(class_index, "int32"))
+        return ops.convert_to_numpy(score)
+
+    def channel_weights(self, features, gradients):
+        """One weight per channel and image, shape ``(batch, 1, 1, channels)``, from the
+        feature maps and the score's gradients, both ``(batch, h, w, channels)``."""
+        raise NotImplementedError
+
+    def _maps(self, images, class_index):
         features, scores, grads = backend.feature_gradients(self._class_score, images, class_index)
         features, grads = ops.cast(features, "float32"), ops.cast(grads, "float32")
-        weights = ops.mean(grads, axis=(1, 2), keepdims=True)
-        cams = ops.relu(ops.sum(features * weights, axis=-1))
-        peak = ops.max(cams, axis=(1, 2), keepdims=True)
-        return ops.where(peak > 0, cams / ops.maximum(peak, 1e-12), 0.0), scores
+        return _scaled(ops.relu(ops.sum(features * self.channel_weights(features, grads), axis=-1))), scores
 
     def __call__(self, image: np.ndarray, class_index: int) -> np.ndarray:
         """The heatmap ``(h, w)`` in 0..1 of one image (0..255 RGB at the model's size)
@@ -84,6 +97,63 @@ class GradCam:
         images = ops.convert_to_tensor(np.asarray(images, dtype="float32"))
         heatmaps, scores = self._compiled(images, ops.convert_to_tensor(class_index, "int32"))
         return ops.convert_to_numpy(heatmaps), ops.convert_to_numpy(scores)
+
+
+def _scaled(cams):
+    """Maps ``(batch, h, w)`` divided by their maximum; an all-zero map stays zero."""
+    peak = ops.max(cams, axis=(1, 2), keepdims=True)
+    return ops.where(peak > 0, cams / ops.maximum(peak, 1e-12), 0.0)
+
+
+class GradCam(ClassActivationMap):
+    """Grad-CAM (Selvaraju et al., 2017), the lecture's: each channel weighted by the mean
+    gradient of the class score over its positions."""
+
+    method = "Grad-CAM"
+
+    def channel_weights(self, features, gradients):
+        return ops.mean(gradients, axis=(1, 2), keepdims=True)
+
+
+class GradCamPlusPlus(ClassActivationMap):
+    """Grad-CAM++ (Chattopadhay et al., 2018): each position's positive gradient counts with
+    a weight ``alpha`` that favours the positions where a channel is active, so that
+    several objects of a class, or a large one, all light up.
+
+    With the exponential of the score as the paper takes it, its second and third
+    derivatives are the squares and cubes of the first: ``alpha = g**2 / (2 g**2 +
+    sum(A) g**3)``, ``weight = sum(alpha * relu(g))`` over the positions.
+    """
+
+    method = "Grad-CAM++"
+
+    def channel_weights(self, features, gradients):
+        g2, g3 = gradients**2, gradients**3
+        denominator = 2 * g2 + ops.sum(features, axis=(1, 2), keepdims=True) * g3
+        alpha = g2 / ops.where(ops.not_equal(denominator, 0), denominator, 1.0)
+        return ops.sum(alpha * ops.relu(gradients), axis=(1, 2), keepdims=True)
+
+
+class EigenCam(ClassActivationMap):
+    """Eigen-CAM (Muhammad and Yeasin, 2020): no gradients and no class at all, the
+    feature maps projected on their first principal component (over the positions). It
+    shows what the layer finds most salient, whatever the class asked: one forward pass,
+    but the same map for "cat" and "dog". The component's sign is chosen so that the map
+    agrees with the channels' mean activation."""
+
+    method = "Eigen-CAM"
+
+    def _maps(self, images, class_index):
+        features, scores = self._class_score(images, class_index)
+        features = ops.cast(features, "float32")
+        n, height, width, channels = ops.shape(features)
+        flat = ops.reshape(features, (n, height * width, channels))
+        centred = flat - ops.mean(flat, axis=1, keepdims=True)
+        _, _, vt = ops.svd(centred, full_matrices=False)
+        projection = ops.einsum("npc,nc->np", centred, vt[:, 0, :])
+        agreement = ops.sum(projection * ops.mean(flat, axis=2), axis=1, keepdims=True)
+        projection = ops.where(agreement < 0, -projection, projection)
+        return _scaled(ops.relu(ops.reshape(projection, (n, height, width)))), scores
 
 
 def _sub_model(model: keras.Model, layer_name: str) -> keras.Model:
@@ -113,10 +183,12 @@ def resize(array: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return resized if array.ndim == 3 else resized[..., 0]
 
 
-def draw_heatmap(ax: plt.Axes, heatmap: np.ndarray, shape: Sequence[int]) -> None:
+def draw_heatmap(ax: plt.Axes, heatmap: np.ndarray, shape: Sequence[int], *, colorbar: bool = True) -> None:
     """Draw a 0..1 heatmap on ``ax`` in :data:`HEATMAP_CMAP`, stretched over an image of
-    ``shape`` (its coordinates, so that marks on the photo line up)."""
-    ax.imshow(heatmap, cmap=matplotlib.colormaps[HEATMAP_CMAP], vmin=0, vmax=1, extent=(0, shape[1], shape[0], 0))
+    ``shape`` (its coordinates, so that marks on the photo line up), with a colour bar."""
+    shown = ax.imshow(heatmap, cmap=matplotlib.colormaps[HEATMAP_CMAP], vmin=0, vmax=1, extent=(0, shape[1], shape[0], 0))
+    if colorbar:
+        ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, label="share of the peak")
 
 
 def overlay(image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.45, cmap: str | None = None) -> np.ndarray:
@@ -164,20 +236,78 @@ def side_by_side(left: np.ndarray, right: np.ndarray, size: int = 224) -> np.nda
     return np.clip(np.round(np.concatenate(halves, axis=1)), 0, 255).astype("uint8")
 
 
+#: The class-activation methods, by the name the figures and the explorer show.
+METHODS: dict[str, type[ClassActivationMap]] = {cls.method: cls for cls in (GradCam, GradCamPlusPlus, EigenCam)}
+
+
+def occlusion_patch(shape: Sequence[int]) -> tuple[int, int]:
+    """Occlusion's patch and stride for an image of ``shape``: a seventh of its side, every
+    half patch (32 and 16 on 224 x 224: 13 x 13 positions)."""
+    patch = max(1, min(shape[0], shape[1]) // 7)
+    return patch, max(1, patch // 2)
+
+
+def explain(model: keras.Model, image: np.ndarray, class_index: int, layer_name: str,
+            methods: Sequence[str] = (*METHODS, "occlusion")) -> dict[str, np.ndarray]:
+    """Each method's 0..1 map of one image (0..255 RGB at the model's input size) for one
+    class: the class-activation methods on ``layer_name``, occlusion on the class score."""
+    maps = {}
+    for name in methods:
+        if name == "occlusion":
+            cam = GradCam(model, layer_name)
+            drops = occlusion(lambda batch: cam.scores(batch, class_index), image, *occlusion_patch(np.shape(image)))
+            positive = np.clip(drops, 0, None)
+            maps[name] = positive / positive.max() if positive.max() > 0 else positive
+        else:
+            maps[name] = METHODS[name](model, layer_name)(image, class_index)
+    return maps
+
+
+def show_methods(image: np.ndarray, maps: Mapping[str, np.ndarray], title: str = "", *, size: float = 2.8) -> plt.Figure:
+    """The photo and each method's map over it, in one row, with one colour bar."""
+    fig, axes = plt.subplots(1, len(maps) + 1, figsize=(size * (len(maps) + 1) + 0.8, size + 0.5))
+    axes[0].imshow(np.asarray(image).astype("uint8"))
+    axes[0].set_title(title or "photo", fontsize=9)
+    for ax, (name, heatmap) in zip(axes[1:], maps.items()):
+        ax.imshow(overlay(image, heatmap))
+        ax.set_title(f"{name} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=9)
+    for ax in axes:
+        ax.axis("off")
+    shown = plt.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 1), cmap=HEATMAP_CMAP)
+    fig.colorbar(shown, ax=list(axes), fraction=0.02, pad=0.01, label="share of the peak")
+    return fig
+
+
 # --- occlusion --------------------------------------------------------------------------
 
 
-def show_occlusion_vs_grad_cam(image: np.ndarray, occlusion: np.ndarray, heatmap: np.ndarray,
+def occlusion(score: Callable[[np.ndarray], np.ndarray], image: np.ndarray, patch: int, stride: int,
+              fill: float = 128.0) -> np.ndarray:
+    """Occlusion sensitivity (Zeiler and Fergus, 2014): the drop of ``score`` (a batch of
+    images -> one number each) when a ``patch`` x ``patch`` square of ``fill`` hides the
+    image, at every ``stride`` pixels; shape ``(rows, columns)`` of the patches that fit.
+    Needs forward passes only: one per patch position, in one batch."""
+    image = np.asarray(image, dtype="float32")
+    tops = range(0, image.shape[0] - patch + 1, stride)
+    lefts = range(0, image.shape[1] - patch + 1, stride)
+    hidden = np.repeat(image[np.newaxis], len(tops) * len(lefts), axis=0)
+    for n, (top, left) in enumerate((t, l) for t in tops for l in lefts):
+        hidden[n, top : top + patch, left : left + patch] = fill
+    drops = np.asarray(score(image[np.newaxis]))[0] - np.asarray(score(hidden))
+    return drops.reshape(len(tops), len(lefts))
+
+
+def show_occlusion_vs_grad_cam(image: np.ndarray, drops: np.ndarray, heatmap: np.ndarray,
                                title: str = "") -> plt.Figure:
-    """The photo, its occlusion map (score drop where a grey patch hides it) and its
-    Grad-CAM heatmap for the same class, both laid over the photo."""
-    positive = np.clip(np.asarray(occlusion, "float32"), 0, None)
+    """The photo, its occlusion map ``drops`` (score drop where a grey patch hides it) and
+    its Grad-CAM heatmap for the same class, both laid over the photo."""
+    positive = np.clip(np.asarray(drops, "float32"), 0, None)
     scaled = positive / positive.max() if positive.max() > 0 else positive
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
     axes[0].imshow(np.asarray(image).astype("uint8"))
     axes[0].set_title(title or "photo", fontsize=10)
     axes[1].imshow(overlay(image, scaled))
-    axes[1].set_title(f"occlusion: score drop ({occlusion.shape[0]}x{occlusion.shape[1]} patches)", fontsize=10)
+    axes[1].set_title(f"occlusion: score drop ({drops.shape[0]}x{drops.shape[1]} patches)", fontsize=10)
     axes[2].imshow(overlay(image, heatmap))
     axes[2].set_title(f"Grad-CAM ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=10)
     for ax in axes:
@@ -191,26 +321,28 @@ def show_occlusion_vs_grad_cam(image: np.ndarray, occlusion: np.ndarray, heatmap
 
 def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], layer_names: Sequence[str], *,
                       inputs: Mapping[str, np.ndarray] | None = None, class_names: Sequence[str] | None = None,
-                      top: int = 5, size: int = 224) -> FigureExplorer:
-    """Pick an image, one of its ``top`` classes and a layer; see the Grad-CAM heatmap of
-    that class over the photo (5.4, "Visualizing heatmaps of class activation").
+                      top: int = 5, size: int = 224, methods: Sequence[str] = (*METHODS, "occlusion")) -> FigureExplorer:
+    """Pick an image, one of its ``top`` classes, a layer and a method; see that method's
+    heatmap of the class over the photo (5.4, "Visualizing heatmaps of class activation",
+    and beyond the book: Grad-CAM++, Eigen-CAM, occlusion).
 
     ``model`` is a classifier on 0..255 RGB ending in a Dense layer (logits preferred).
     ``inputs`` are what the model sees of each image, by default the photo resized to the
     model's input size (``size`` x ``size`` when it accepts any). Each image's top classes
-    are computed once; each heatmap the first time it is shown, then cached.
+    are computed once; each heatmap the first time it is shown, then cached. Occlusion
+    uses no layer (its map does not change with the layer).
     """
     if inputs is None:
         height, width = model.input_shape[1:3]
         inputs = {name: resize(photo, (height or size, width or size)) for name, photo in images.items()}
-    cams: dict[str, GradCam] = {}
+    cams: dict[tuple[str, str], ClassActivationMap] = {}
 
-    def grad_cam(layer: str) -> GradCam:
-        if layer not in cams:
-            cams[layer] = GradCam(model, layer)
-        return cams[layer]
+    def cam(method: str, layer: str) -> ClassActivationMap:
+        if (method, layer) not in cams:
+            cams[method, layer] = METHODS.get(method, GradCam)(model, layer)
+        return cams[method, layer]
 
-    first = grad_cam(layer_names[0])
+    first = cam("Grad-CAM", layer_names[0])
     n_classes = max(first.classes, 2)
     class_names = list(class_names or (["cat", "dog"] if first.classes == 1 else [str(i) for i in range(n_classes)]))
     choices: dict[str, list[tuple[str, int]]] = {}
@@ -231,28 +363,41 @@ def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], laye
         "image": ipw.Dropdown(options=names, description="image"),
         "class_index": ipw.Dropdown(options=choices[names[0]], description="class", style=WIDE),
         "layer": ipw.Dropdown(options=list(layer_names), description="layer"),
+        "method": ipw.Dropdown(options=list(methods), description="method"),
     }
-    heatmaps: dict[tuple[str, int, str], np.ndarray] = {}
+    heatmaps: dict[tuple[str, int, str, str], np.ndarray] = {}
 
     def on_image(change: dict) -> None:
         controls["class_index"].options = choices[change["new"]]  # selects that image's top class
 
     controls["image"].observe(on_image, names="value")
 
-    def draw(image: str, class_index: int, layer: str) -> plt.Figure:
+    def heatmap_of(image: str, class_index: int, layer: str, method: str) -> np.ndarray:
+        if method == "occlusion":
+            layer = ""
+        key = (image, class_index, layer, method)
+        if key not in heatmaps:
+            if method == "occlusion":
+                score = first
+                drops = occlusion(lambda batch: score.scores(batch, class_index), inputs[image], *occlusion_patch(np.shape(inputs[image])))
+                positive = np.clip(drops, 0, None)
+                heatmaps[key] = positive / positive.max() if positive.max() > 0 else positive
+            else:
+                heatmaps[key] = cam(method, layer)(inputs[image], class_index)
+        return heatmaps[key]
+
+    def draw(image: str, class_index: int, layer: str, method: str) -> plt.Figure:
         if class_index not in dict(choices[image]).values():  # between two redraws of a change of image
             class_index = choices[image][0][1]
-        key = (image, class_index, layer)
-        if key not in heatmaps:
-            heatmaps[key] = grad_cam(layer)(inputs[image], class_index)
-        heatmap = heatmaps[key]
+        heatmap = heatmap_of(image, class_index, layer, method)
         photo = np.asarray(images[image])
         label = next(text for text, index in choices[image] if index == class_index)
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+        fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.8))
         axes[0].imshow(overlay(photo, heatmap))
         axes[0].set_title(f"{image}: where is '{label}'?", fontsize=10)
         draw_heatmap(axes[1], heatmap, photo.shape)
-        axes[1].set_title(f"Grad-CAM on {layer} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=10)
+        where = "patches of the photo" if method == "occlusion" else layer
+        axes[1].set_title(f"{method} on {where} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=10)
         for ax in axes:
             ax.axis("off")
         fig.tight_layout()

@@ -343,13 +343,10 @@ EXERCISES = {
                 "    return np.mean(gradients, axis=(1, 2))",
                 "one weight per channel",
             ),
-            Wrong(  # Grad-CAM's own pooling, with a stand-in for self
-                "import tensorflow as tf\nfrom types import SimpleNamespace\n\n"
+            Wrong(  # Grad-CAM's own channel weights
                 "def pooled_gradients(gradients):\n"
-                "    g = tf.constant(np.asarray(gradients, 'float32')[np.newaxis])\n"
-                "    probe = SimpleNamespace(_class_score=lambda images, _: (images, tf.reduce_sum(images * g)))\n"
-                "    cams, _ = heatmaps.GradCam._heatmaps(probe, tf.ones_like(g), 0)\n"
-                "    return np.asarray(cams)[0]",
+                "    g = np.asarray(gradients, 'float32')[np.newaxis]\n"
+                "    return np.asarray(heatmaps.GradCam.channel_weights(None, g, g))[0, 0, 0]",
                 SHORTCUT,
             ),
         ],
@@ -418,14 +415,11 @@ EXERCISES = {
                 "    return np.clip(np.asarray(heatmap, dtype=float), 0, 1)",
                 "should become",
             ),
-            Wrong(  # Grad-CAM's ReLU and normalisation, with a stand-in for self
-                "import tensorflow as tf\nfrom types import SimpleNamespace\n\n"
+            Wrong(  # the class-activation maps' own scaling
                 "def relu_normalize(heatmap):\n"
                 "    h = np.asarray(heatmap, 'float32')\n"
-                "    maps = tf.constant(h.reshape(1, -1, h.shape[-1], 1))\n"
-                "    probe = SimpleNamespace(_class_score=lambda images, _: (images, tf.reduce_sum(images)))\n"
-                "    cams, _ = heatmaps.GradCam._heatmaps(probe, maps, 0)\n"
-                "    return np.asarray(cams).reshape(h.shape)",
+                "    maps = np.maximum(h.reshape(1, -1, h.shape[-1]), 0)\n"
+                "    return np.asarray(heatmaps._scaled(maps)).reshape(h.shape)",
                 SHORTCUT,
             ),
         ],
@@ -536,6 +530,11 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # the course's own occlusion, which the explorer uses
+                "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
+                "    return heatmaps.occlusion(score_fn, image, patch, stride, fill)",
+                SHORTCUT,
+            ),
             Wrong(  # also counts the patches that stick out of the image
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
                 "    image = np.asarray(image, dtype='float32')\n"

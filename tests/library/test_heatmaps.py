@@ -69,9 +69,9 @@ def test_overlay_resize_and_peak():
     heatmap[1, 2] = 1.0
     out = heatmaps.overlay(image, heatmap, alpha=0.5)
     assert out.shape == image.shape and out.dtype == np.uint8
-    jet = matplotlib.colormaps["jet"]
-    np.testing.assert_allclose(out[0, 0], 0.5 * 100 + 0.5 * np.array(jet(0.0)[:3]) * 255, atol=1)
-    np.testing.assert_allclose(out[-1, -1], 0.5 * 100 + 0.5 * np.array(jet(1.0)[:3]) * 255, atol=1)
+    cmap = matplotlib.colormaps[heatmaps.HEATMAP_CMAP]
+    np.testing.assert_allclose(out[0, 0], 0.5 * 100 + 0.5 * np.array(cmap(0.0)[:3]) * 255, atol=1)
+    np.testing.assert_allclose(out[-1, -1], 0.5 * 100 + 0.5 * np.array(cmap(1.0)[:3]) * 255, atol=1)
     assert heatmaps.resize(heatmap, (20, 30)).shape == (20, 30)
     assert heatmaps.resize(image, (10, 15)).shape == (10, 15, 3)
     assert heatmaps.peak(heatmap) == (1.0, 2.0)
@@ -127,3 +127,82 @@ def test_grad_cam_of_a_mixed_precision_model_matches_float32():
         assert np.abs(got - want).mean() < 0.05, f"class {class_index}: bfloat16 heatmap far from float32"
     maps = activations.activations(mixed, ["conv1", "pool2"], image[None])
     assert [m.dtype for m in maps.values()] == [np.float32, np.float32]
+
+
+# --- beyond the book: Grad-CAM++, Eigen-CAM, occlusion, side by side ------------------
+
+
+def _features_and_gradients(model, layer, image, c):
+    """The layer's maps and d logit_c / d maps for conv -> GAP -> dense: W[k, c] / (h w)."""
+    features = keras.Model(model.inputs[0], model.get_layer(layer).output).predict(image[None], verbose=0)[0]
+    kernel = model.get_layer("dense").kernel.numpy()
+    return features, np.broadcast_to(kernel[:, c] / (features.shape[0] * features.shape[1]), features.shape)
+
+
+def _relu_scaled(cam):
+    cam = np.maximum(cam, 0)
+    return cam / cam.max() if cam.max() > 0 else cam
+
+
+def test_grad_cam_plus_plus_matches_the_papers_formula(tiny_classifier):
+    image = np.random.default_rng(6).uniform(0, 255, (6, 8, 3)).astype("float32")
+    cam = heatmaps.GradCamPlusPlus(tiny_classifier, "conv")
+    for c in range(4):
+        a, g = _features_and_gradients(tiny_classifier, "conv", image, c)
+        denominator = 2 * g**2 + a.sum(axis=(0, 1)) * g**3
+        alpha = g**2 / np.where(denominator != 0, denominator, 1)
+        weights = (alpha * np.maximum(g, 0)).sum(axis=(0, 1))
+        np.testing.assert_allclose(cam(image, c), _relu_scaled((a * weights).sum(-1)), atol=1e-4)
+
+
+def test_eigen_cam_is_the_first_principal_component_and_ignores_the_class(tiny_classifier):
+    image = np.random.default_rng(7).uniform(0, 255, (6, 8, 3)).astype("float32")
+    a, _ = _features_and_gradients(tiny_classifier, "conv", image, 0)
+    flat = a.reshape(-1, 3)
+    centred = flat - flat.mean(axis=0)
+    projection = centred @ np.linalg.svd(centred, full_matrices=False)[2][0]
+    if projection @ flat.mean(axis=1) < 0:
+        projection = -projection
+    cam = heatmaps.EigenCam(tiny_classifier, "conv")
+    np.testing.assert_allclose(cam(image, 1), _relu_scaled(projection.reshape(6, 8)), atol=1e-4)
+    np.testing.assert_allclose(cam(image, 3), cam(image, 1))
+
+
+def test_occlusion_is_the_drop_of_the_score_under_each_patch():
+    rng = np.random.default_rng(8)
+    image, weights = rng.uniform(0, 255, (7, 9, 3)), rng.normal(size=(7, 9, 3))
+    score = lambda batch: (np.asarray(batch) * weights).sum(axis=(1, 2, 3))  # noqa: E731
+    drops = heatmaps.occlusion(score, image, 3, 2, fill=10.0)
+    assert drops.shape == (3, 4)
+    hidden = image.copy()
+    hidden[2:5, 4:7] = 10.0
+    np.testing.assert_allclose(drops[1, 2], score(image[None])[0] - score(hidden[None])[0], rtol=1e-5)
+    assert heatmaps.occlusion_patch((224, 224)) == (32, 16)
+
+
+def test_every_method_side_by_side(tiny_classifier):
+    image = np.random.default_rng(9).uniform(0, 255, (6, 8, 3)).astype("float32")
+    maps = heatmaps.explain(tiny_classifier, image, 2, "conv")
+    assert list(maps) == ["Grad-CAM", "Grad-CAM++", "Eigen-CAM", "occlusion"]
+    assert all(m.min() >= 0 and m.max() <= 1 + 1e-6 for m in maps.values())
+    np.testing.assert_allclose(maps["Grad-CAM"], heatmaps.GradCam(tiny_classifier, "conv")(image, 2))
+    figures_closed(lambda: heatmaps.show_methods(image, maps, "noise"))
+
+
+def test_the_explorer_switches_methods(tiny_classifier):
+    images = {"a": np.random.default_rng(10).uniform(0, 255, (6, 8, 3))}
+    widget = heatmaps.grad_cam_explorer(tiny_classifier, images, ["conv"], class_names=list("wxyz"))
+    method = control(widget, "method")
+    assert list(method.options) == ["Grad-CAM", "Grad-CAM++", "Eigen-CAM", "occlusion"]
+    seen = {shown(widget)}
+    for name in method.options[1:]:
+        method.value = name
+        seen.add(shown(widget))
+    assert len(seen) == 4, "each method should draw a picture of its own"
+
+
+def test_heatmaps_use_a_perceptually_uniform_colour_map():
+    assert heatmaps.HEATMAP_CMAP in {"viridis", "inferno", "magma", "plasma", "cividis"}
+    colours = matplotlib.colormaps[heatmaps.HEATMAP_CMAP](np.linspace(0, 1, 64))[:, :3]
+    lightness = colours @ [0.2126, 0.7152, 0.0722]  # luminance rises steadily from dark to bright
+    assert np.all(np.diff(lightness) > 0)
