@@ -105,12 +105,14 @@ def show_vision_tasks(photos: Sequence[np.ndarray], labels: Sequence[str]) -> pl
     return fig
 
 
-def show_accuracy_comparison(measured: dict[str, float], book: dict[str, float], *, title: str = "") -> plt.Figure:
-    """Test accuracies measured here beside the book's, one pair of bars per model."""
+def show_accuracy_comparison(measured: dict[str, float], book: dict[str, float], *, title: str = "",
+                             book_label: str = "the book (3rd ed., test)") -> plt.Figure:
+    """Test accuracies measured here beside the book's (``book_label`` says which of its
+    figures), one pair of bars per model."""
     names = list(measured)
     index = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(1.9 * len(names) + 3, 3.2))
-    for offset, (who, values, color) in enumerate((("this notebook", measured, "tab:blue"), ("the book", book, "0.65"))):
+    for offset, (who, values, color) in enumerate((("this notebook", measured, "tab:blue"), (book_label, book, "0.65"))):
         heights = [values.get(name, np.nan) for name in names]
         bars = ax.bar(index + (offset - 0.5) * 0.38, heights, width=0.36, label=who, color=color)
         ax.bar_label(bars, labels=[f"{h:.0%}" if h == h else "" for h in heights], padding=2, fontsize=9)

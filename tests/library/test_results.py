@@ -19,7 +19,8 @@ def test_comparison_markdown_says_what_is_missing(monkeypatch, tmp_path):
     lines = table.splitlines()
     assert len(lines) == 2 + len(results.METHODS) + 2
     assert lines[-1] == f"*Measured on your folder {tmp_path / 'mine'}.*"
-    assert "| pretrained: fast feature extraction | 90% | 99.2% | 95 s |" in lines
+    assert "| pretrained: fast feature extraction | 90% validation (1st ed.), 98.1% test (3rd ed.) | 99.2% | 95 s |" in lines
+    assert "| pretrained: fine-tuning | 97% test (1st ed.), 98.6% test (3rd ed.) |" in table, "only fine-tuning's 97 % is a test accuracy"
     assert "run 01-convnet-basics first" in lines[2]
     assert "run this notebook first" in table
 
