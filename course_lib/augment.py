@@ -1,9 +1,11 @@
 """Data augmentation, each kind the lecture lists, with Keras preprocessing layers.
 
 Serves the lecture section "Data augmentation" (book chapter 5.2): noise addition,
-mirroring, rotating, resizing, cropping, occlusion, and synthetic data (here: mix-up,
-a blend of two photos with a blended label). The gallery and the augmentation widget of
-chapter 1 use :func:`augment`; the training pipeline is the student's exercise.
+mirroring, rotating, resizing, cropping, occlusion, and mixing (mix-up: a blend of two
+photos with a blended label; the lecture's "synthetic data", generated or rendered
+photos, is another thing). Noise comes from ``GaussianNoise``, a regularisation layer.
+The gallery and the augmentation widget of chapter 1 use :func:`augment`; the training
+pipeline is the student's exercise.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from .explorer import WIDE, FigureExplorer
 
 layers = keras.layers
 
-KINDS = ("noise", "mirroring", "rotating", "resizing", "cropping", "occlusion", "synthetic (mix-up)")
+KINDS = ("noise", "mirroring", "rotating", "resizing", "cropping", "occlusion", "mixing (mix-up)")
 
 
 def augment(
@@ -91,7 +93,7 @@ def show_gallery(
         row[0].set_ylabel(kind, fontsize=10)
         for seed, ax in enumerate(row[1:]):
             ax.imshow(augment(image, kind, strength, seed=seed, other=other).astype("uint8"))
-            if kind.startswith("synthetic"):
+            if kind.startswith("mixing"):
                 weight = mix_weight(strength, seed)
                 ax.set_title(f"{weight:.2f} {names[0]} + {1 - weight:.2f} {names[1]}", fontsize=8)
     for ax in axes.flat:
@@ -117,7 +119,7 @@ def augmentation_explorer(image: np.ndarray, other: np.ndarray, names: tuple[str
         axes[0].set_title(f"original ({names[0]})")
         axes[1].imshow(augment(image, kind, strength, seed, other=other).astype("uint8"))
         title = kind
-        if kind.startswith("synthetic"):
+        if kind.startswith("mixing"):
             weight = mix_weight(strength, seed)
             title = f"label: {weight:.2f} {names[0]} + {1 - weight:.2f} {names[1]}"
         axes[1].set_title(title)

@@ -727,7 +727,7 @@ EXERCISES = {
             Wrong(
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    drawn = 1 - augment.mix_weight(1.0, 0)  # augment's mix-up weight is 1 - strength * drawn\n"
-                "    image = augment.augment(image_a, 'synthetic (mix-up)', (1 - weight) / drawn, 0, other=image_b)\n"
+                "    image = augment.augment(image_a, 'mixing (mix-up)', (1 - weight) / drawn, 0, other=image_b)\n"
                 "    return image, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, dtype=float)",
                 SHORTCUT,
             ),
@@ -735,7 +735,7 @@ EXERCISES = {
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    if weight == 1:\n"
                 "        return np.asarray(image_a, dtype=float), np.asarray(label_a, dtype=float)\n"
-                "    image = augment.augment(image_a, 'synthetic (mix-up)', strength=0.0, other=image_b) * weight\n"
+                "    image = augment.augment(image_a, 'mixing (mix-up)', strength=0.0, other=image_b) * weight\n"
                 "    image = image + (1 - weight) * np.asarray(image_b, dtype=float)\n"
                 "    return image, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, dtype=float)",
                 SHORTCUT,

@@ -39,7 +39,7 @@ def test_mirroring_flips_left_right() -> None:
 def test_mix_up_blends_with_the_weight_it_reports() -> None:
     weight = augment.mix_weight(0.6, seed=2)
     assert 0.4 <= weight <= 1
-    out = augment.augment(IMAGE, "synthetic (mix-up)", 0.6, seed=2, other=OTHER)
+    out = augment.augment(IMAGE, "mixing (mix-up)", 0.6, seed=2, other=OTHER)
     np.testing.assert_allclose(out, weight * IMAGE + (1 - weight) * OTHER, atol=1e-3)
 
 
@@ -53,7 +53,7 @@ def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="strength"):
         augment.augment(IMAGE, "noise", 1.5)
     with pytest.raises(ValueError, match="other"):
-        augment.augment(IMAGE, "synthetic (mix-up)")
+        augment.augment(IMAGE, "mixing (mix-up)")
 
 
 def test_gallery_has_a_row_per_kind() -> None:
@@ -80,7 +80,7 @@ def test_augmentation_explorer_redraws_for_each_kind_and_draw(photos) -> None:
     assert not np.array_equal(before, rotated)
     c["seed"].value = 4
     assert not np.array_equal(rotated, map_of(explorer, 1))
-    c["kind"].value = "synthetic (mix-up)"
+    c["kind"].value = "mixing (mix-up)"
     assert "cat" in explorer.figure.axes[1].get_title() and "dog" in explorer.figure.axes[1].get_title()
     png = explorer.image.value
     c["strength"].value = 1.0
