@@ -8,7 +8,8 @@ Measures, and writes to ``benchmarks/results.json`` and ``benchmarks/results.md`
    book's VGG16 base (random weights) at 150 px, batch 32 and 64, measured interleaved in
    this process, and each as a fraction of this CPU's fp32 peak;
 3. training chapter 1's model in float32 and in mixed bfloat16;
-4. one Grad-CAM and one filter visualization;
+4. one heatmap of each explanation method, their deletion/insertion areas against
+   random orders, and one filter visualization;
 5. autograding one submission (the solution) of each chapter.
 
 Benchmarks report numbers; they are not tests and have no pass/fail.
@@ -178,21 +179,43 @@ def training(steps: int = 15, image_size: int = 150, batch: int = 32) -> list[di
 # --- visualization --------------------------------------------------------------------
 
 
-def visualization() -> dict:
-    """Milliseconds per Grad-CAM (pretrained model, 224 px, after warm-up, median) and
-    seconds per filter pattern (one filter of a middle layer)."""
-    from course_lib import data, filters, heatmaps, pretrained, results
+def visualization(photos_per_class: int = 3, steps: int = 16) -> dict:
+    """Milliseconds per heatmap of each class-activation method and seconds per occlusion
+    map (pretrained model, 224 px, after warm-up, median); each method's deletion and
+    insertion areas against random orders, averaged over test photos (the model's top
+    ImageNet class of each); seconds per filter pattern (one filter of a middle layer)."""
+    from course_lib import data, faithfulness, filters, heatmaps, pretrained, results
 
     model = pretrained.efficientnet_lite0()
     image = data.sample_image("chelsea", 224).astype("float32")
     top_class = int(np.argmax(model.predict(image[np.newaxis], verbose=0)))
-    cam = heatmaps.GradCam(model, "top_activation")
-    cam_seconds = results.median_seconds(lambda: cam(image, top_class), repeats=10, warmup=2)
+    method_ms = {}
+    for name, method in heatmaps.METHODS.items():
+        cam = method(model, "top_activation")
+        method_ms[name] = round(1000 * results.median_seconds(lambda cam=cam: cam(image, top_class), repeats=10, warmup=2), 1)
+    scorer = heatmaps.GradCam(model, "top_activation", compile=False)
+    occlusion_s = results.median_seconds(
+        lambda: heatmaps.occlusion(lambda b: scorer.scores(b, top_class), image, *heatmaps.occlusion_patch(image.shape)), repeats=2)
+    photos, _ = data.load_arrays("test", 224, limit_per_class=photos_per_class)
+    areas: dict[str, dict[str, list[float]]] = {}
+    for photo in photos:
+        photo = np.asarray(photo, "float32")
+        best = int(np.argmax(model.predict(photo[np.newaxis], verbose=0)))
+        maps = heatmaps.explain(model, photo, best, "top_activation")
+        table = faithfulness.areas(faithfulness.curves(faithfulness.class_probability(model, best), photo, maps, steps=steps))
+        for name, row in table.items():
+            for kind, value in row.items():
+                areas.setdefault(name, {}).setdefault(kind, []).append(value)
     base = pretrained.efficientnet_lite0(include_top=False, image_size=None)
     ascent = filters.FilterVisualizer(base, "block4a_expand_conv")
     filter_seconds = results.median_seconds(lambda: ascent.patterns([0], size=128, steps=30), repeats=3, warmup=1)
     return {
-        "grad_cam_ms": round(cam_seconds * 1000, 1),
+        "grad_cam_ms": method_ms["Grad-CAM"],
+        "method_ms": method_ms,
+        "occlusion_s": round(occlusion_s, 2),
+        "faithfulness": {name: {kind: round(float(np.mean(v)), 4) for kind, v in row.items()} for name, row in areas.items()},
+        "faithfulness_setting": f"{len(photos)} test photos ({data.source().describe()}), their top ImageNet class, "
+                                f"{steps} steps, random order: mean of 3 seeds",
         "filter_visualization_s": round(filter_seconds, 2),
         "filter_setting": "block4a_expand_conv, 128 px, 30 ascent steps",
     }
@@ -293,7 +316,7 @@ def markdown(results: dict) -> str:
             verdict = ""
             if target and row["test_accuracy"] is not None:
                 verdict = f"≥ {target[1]:.1%}: {'met' if row['test_accuracy'] >= target[1] else 'missed'}"
-            lines.append(f"| {row['method']} | {_pct(row['test_accuracy'])} | {seconds} | {row['book_accuracy']:.0%} | {verdict} |")
+            lines.append(f"| {row['method']} | {_pct(row['test_accuracy'])} | {seconds} | {row['book']} | {verdict} |")
         lines += ["", "## The whole course", "",
                   f"`convnet-course build` (what `make run` runs after the release), full mode: **{run['wall_s'] / 60:.1f} min** "
                   f"wall time (target < 20 min: {'met' if run['wall_s'] < 1200 else 'missed'}), "
@@ -340,6 +363,16 @@ def markdown(results: dict) -> str:
                   f"- one Grad-CAM (EfficientNet-Lite0, 224 px, median after warm-up): **{v['grad_cam_ms']} ms** "
                   f"(target < 100 ms: {'met' if v['grad_cam_ms'] < 100 else 'missed'})",
                   f"- one filter pattern (gradient ascent): {v['filter_visualization_s']} s"]  # fmt: skip
+        if "method_ms" in v:
+            lines += [f"- one occlusion map (13 x 13 patches of 32 px, one batch): {v['occlusion_s']} s", "",
+                      f"Faithfulness ({v['faithfulness_setting']}): deletion area, lower is better; insertion, higher.", "",
+                      "| method | ms per image | deletion area | insertion area | beats random in both |", "|---|---|---|---|---|"]  # fmt: skip
+            random = v["faithfulness"]["random order"]
+            for name, row in sorted(v["faithfulness"].items(), key=lambda item: item[1]["deletion"]):
+                ms = v["method_ms"].get(name, f"{v['occlusion_s'] * 1000:.0f}" if name == "occlusion" else "–")
+                beats = "–" if name == "random order" else (
+                    "yes" if row["deletion"] < random["deletion"] and row["insertion"] > random["insertion"] else "no")
+                lines.append(f"| {name} | {ms} | {row['deletion']:.3f} | {row['insertion']:.3f} | {beats} |")
     if "autograding" in results:
         lines += ["", "## Autograding one submission (the solution)", "", "| chapter | seconds | score |", "|---|---|---|"]
         lines += [f"| {r['assignment']} | {r['seconds']} | {r['score']} |" for r in results["autograding"]]

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .backend import keras
-from .heatmaps import resize
+from .heatmaps import HEATMAP_CMAP, overlay, resize
 
 ScoreFn = Callable[[np.ndarray], np.ndarray]  # a batch of 0..255 images -> one probability each
 
@@ -80,42 +80,43 @@ def area(fractions: np.ndarray, scores: np.ndarray) -> float:
     return float(np.sum((fractions[1:] - fractions[:-1]) * (scores[1:] + scores[:-1]) / 2))
 
 
-def scores_table(score: ScoreFn, image: np.ndarray, maps: Mapping[str, np.ndarray], *,
-                 steps: int = 16, seeds: Sequence[int] = (0, 1, 2)) -> dict[str, dict[str, float]]:
-    """Deletion and insertion areas of each method's map, and of random orders (mean over
-    ``seeds``): ``{method: {"deletion": ..., "insertion": ...}}``. Deletion: lower is better;
-    insertion: higher."""
+Curves = dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]  # {order: {"deletion" | "insertion": (fractions, scores)}}
+
+
+def curves(score: ScoreFn, image: np.ndarray, maps: Mapping[str, np.ndarray], *, steps: int = 16,
+           seeds: Sequence[int] = (0, 1, 2)) -> Curves:
+    """Deletion and insertion curves of each method's map, and of random orders (their
+    mean curve over ``seeds``, under ``"random order"``)."""
     shape = np.shape(image)[:2]
-    orders = {name: pixel_order(heatmap, shape) for name, heatmap in maps.items()}
-    table = {
-        name: {kind: area(*curve(score, image, order, insertion=kind == "insertion", steps=steps))
-               for kind in ("deletion", "insertion")}
-        for name, order in orders.items()
+
+    def both(order: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {kind: curve(score, image, order, insertion=kind == "insertion", steps=steps) for kind in ("deletion", "insertion")}
+
+    found = {name: both(pixel_order(heatmap, shape)) for name, heatmap in maps.items()}
+    randoms = [both(random_order(shape, seed)) for seed in seeds]
+    found["random order"] = {
+        kind: (randoms[0][kind][0], np.mean([r[kind][1] for r in randoms], axis=0)) for kind in ("deletion", "insertion")
     }
-    randoms = [
-        {kind: area(*curve(score, image, random_order(shape, seed), insertion=kind == "insertion", steps=steps))
-         for kind in ("deletion", "insertion")}
-        for seed in seeds
-    ]
-    table["random order"] = {kind: float(np.mean([r[kind] for r in randoms])) for kind in ("deletion", "insertion")}
-    return table
+    return found
 
 
-def show_curves(score: ScoreFn, image: np.ndarray, maps: Mapping[str, np.ndarray], *, steps: int = 16,
-                seed: int = 0) -> plt.Figure:
-    """Deletion and insertion curves of each map and of one random order, side by side."""
-    shape = np.shape(image)[:2]
-    orders = {**{name: pixel_order(heatmap, shape) for name, heatmap in maps.items()},
-              "random order": random_order(shape, seed)}
+def areas(found: Curves) -> dict[str, dict[str, float]]:
+    """The area under each curve: ``{order: {"deletion": ..., "insertion": ...}}``.
+    Deletion: lower is better; insertion: higher."""
+    return {name: {kind: area(*pair) for kind, pair in both.items()} for name, both in found.items()}
+
+
+def show_curves(found: Curves) -> plt.Figure:
+    """Deletion and insertion curves of each order, side by side, with their areas."""
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
-    for ax, insertion in zip(axes, (False, True)):
-        for (name, order), style in zip(orders.items(), ["-", "--", "-.", ":", (0, (5, 1)), (0, (1, 3))]):
-            fractions, scores = curve(score, image, order, insertion=insertion, steps=steps)
+    for ax, kind in zip(axes, ("deletion", "insertion")):
+        for (name, both), style in zip(found.items(), ["-", "--", "-.", ":", (0, (5, 1)), (0, (1, 3))]):
+            fractions, scores = both[kind]
             random = name == "random order"
-            ax.plot(fractions, scores, linestyle=style, color="0.4" if random else None,
+            ax.plot(fractions, scores, linestyle=":" if random else style, color="0.4" if random else None,
                     label=f"{name} (area {area(fractions, scores):.2f})")
-        kind = "insertion: pixels revealed on a blurred photo" if insertion else "deletion: pixels blurred away"
-        ax.set_title(f"{kind}\n({'higher' if insertion else 'lower'} area is better)", fontsize=10)
+        title = "insertion: pixels revealed on a blurred photo" if kind == "insertion" else "deletion: pixels blurred away"
+        ax.set_title(f"{title}\n({'higher' if kind == 'insertion' else 'lower'} area is better)", fontsize=10)
         ax.set_xlabel("fraction of the pixels, most important first")
         ax.legend(fontsize=8)
     axes[0].set_ylabel("probability of the class")
@@ -154,3 +155,26 @@ def randomized(model: keras.Model, layer_names: Sequence[str], seed: int = 0) ->
                 fresh.append(np.zeros(shape, "float32"))
         layer.set_weights(fresh)
     return copy
+
+
+def table_markdown(table: Mapping[str, Mapping[str, float]]) -> str:
+    """:func:`areas` as a Markdown table, best deletion first."""
+    lines = ["| method | deletion area (lower is better) | insertion area (higher is better) |", "|---|---:|---:|"]
+    for name, row in sorted(table.items(), key=lambda item: item[1]["deletion"]):
+        lines.append(f"| {name} | {row['deletion']:.3f} | {row['insertion']:.3f} |")
+    return "\n".join(lines)
+
+
+def show_randomisation(image: np.ndarray, rows: Mapping[str, Mapping[str, np.ndarray]], *, size: float = 2.6) -> plt.Figure:
+    """One row per model (trained, then with more and more layers re-initialised), one
+    column per method: each map over the photo."""
+    methods = list(next(iter(rows.values())))
+    fig, axes = plt.subplots(len(rows), len(methods), figsize=(size * len(methods) + 1.2, size * len(rows) + 0.3), squeeze=False)
+    for row, (model_name, maps) in zip(axes, rows.items()):
+        for ax, method in zip(row, methods):
+            ax.imshow(overlay(image, maps[method]))
+            ax.set_title(f"{method}\n{model_name}", fontsize=9)
+            ax.axis("off")
+    shown = plt.cm.ScalarMappable(norm=plt.Normalize(0, 1), cmap=HEATMAP_CMAP)
+    fig.colorbar(shown, ax=axes.ravel().tolist(), fraction=0.02, pad=0.01, label="share of the peak")
+    return fig

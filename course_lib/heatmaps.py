@@ -40,12 +40,12 @@ class ClassActivationMap:
     sigmoid unit (cats vs dogs) has two classes: 1 (its unit) and 0 (minus its unit).
 
     The model is built and compiled once; each call then costs one forward and one
-    backward pass.
+    backward pass. With ``compile=False`` nothing is traced: a single map costs less so.
     """
 
     method = "class activation map"
 
-    def __init__(self, model: keras.Model, layer_name: str) -> None:
+    def __init__(self, model: keras.Model, layer_name: str, *, compile: bool = True) -> None:
         last = model.layers[-1]
         if not isinstance(last, keras.layers.Dense):
             raise ValueError(f"{self.method} needs a classifier ending in a Dense layer; {model.name} ends in {type(last).__name__}")
@@ -53,7 +53,7 @@ class ClassActivationMap:
         self.classes = int(last.units)
         self._last = last
         self._model = _sub_model(model, layer_name)
-        self._compiled = backend.compiled(self._maps)
+        self._run = backend.compiled(self._maps) if compile else self._maps
 
     def logits(self, images):
         """Feature maps of the layer and class logits, shape ``(batch, classes)``."""
@@ -95,7 +95,7 @@ class ClassActivationMap:
         if not 0 <= class_index < max(self.classes, 2):
             raise ValueError(f"class_index must be in 0..{max(self.classes, 2) - 1}, got {class_index}")
         images = ops.convert_to_tensor(np.asarray(images, dtype="float32"))
-        heatmaps, scores = self._compiled(images, ops.convert_to_tensor(class_index, "int32"))
+        heatmaps, scores = self._run(images, ops.convert_to_tensor(class_index, "int32"))
         return ops.convert_to_numpy(heatmaps), ops.convert_to_numpy(scores)
 
 
@@ -254,12 +254,12 @@ def explain(model: keras.Model, image: np.ndarray, class_index: int, layer_name:
     maps = {}
     for name in methods:
         if name == "occlusion":
-            cam = GradCam(model, layer_name)
+            cam = GradCam(model, layer_name, compile=False)
             drops = occlusion(lambda batch: cam.scores(batch, class_index), image, *occlusion_patch(np.shape(image)))
             positive = np.clip(drops, 0, None)
             maps[name] = positive / positive.max() if positive.max() > 0 else positive
         else:
-            maps[name] = METHODS[name](model, layer_name)(image, class_index)
+            maps[name] = METHODS[name](model, layer_name, compile=False)(image, class_index)
     return maps
 
 

@@ -34,11 +34,13 @@ def notebook_imports() -> set[str]:
     found = set()
     for path in ROOT.glob("solutions/*/*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
-            for match in re.finditer(r"^from course_lib(\.\w+)? import ([\w, ]+)", cell.source, re.M):
-                if match[1]:  # from course_lib.backend import keras
-                    found.add(f"course_lib{match[1]}")
-                else:
-                    found |= {f"course_lib.{name.strip()}" for name in match[2].split(",")}
+            if cell.cell_type != "code":
+                continue
+            for node in ast.walk(ast.parse(cell.source)):
+                if isinstance(node, ast.ImportFrom) and node.module == "course_lib":
+                    found |= {f"course_lib.{alias.name}" for alias in node.names}
+                elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("course_lib."):
+                    found.add(node.module)
     return found
 
 

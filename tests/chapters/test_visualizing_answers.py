@@ -638,6 +638,211 @@ EXERCISES = {
             ),
         ],
     ),
+    "unpooled_heatmap": Exercise(
+        "test_unpooled_heatmap",
+        right=[
+            Right(  # einsum, then the ReLU and the scaling written out
+                "def unpooled_heatmap(feature_maps, gradients):\n"
+                "    h = np.maximum(np.einsum('ijk,ijk->ij', np.asarray(feature_maps, float), np.asarray(gradients, float)), 0)\n"
+                "    return h / h.max() if h.max() > 0 else h"
+            ),
+            Right(  # with the student's relu_normalize, in float32, and a warning
+                "import warnings\n\ndef unpooled_heatmap(feature_maps, gradients):\n"
+                "    warnings.warn('unpooled_heatmap: gradient x activation', UserWarning)\n"
+                "    product = np.multiply(np.asarray(feature_maps, 'float32'), np.asarray(gradients, 'float32'))\n"
+                "    return relu_normalize(np.sum(product, axis=2))",
+                prints="gradient x activation",
+            ),
+        ],
+        wrong=[
+            Wrong(  # pools anyway: Grad-CAM again
+                "def unpooled_heatmap(feature_maps, gradients):\n"
+                "    return grad_cam_heatmap(feature_maps, gradients)",
+                "do not average the gradients",
+            ),
+            Wrong(  # no ReLU: the evidence against the class is kept and rescaled
+                "def unpooled_heatmap(feature_maps, gradients):\n"
+                "    h = (np.asarray(feature_maps, float) * gradients).sum(-1)\n"
+                "    return (h - h.min()) / (h.max() - h.min())",
+                "ReLU|multiply feature maps|the map is the same",
+            ),
+            Wrong(  # sums over the positions instead of the channels
+                "def unpooled_heatmap(feature_maps, gradients):\n"
+                "    return relu_normalize((np.asarray(feature_maps, float) * gradients).sum(axis=(0, 1)))",
+                "one value per position",
+            ),
+            Wrong(  # the absolute value: evidence against counts as evidence for
+                "def unpooled_heatmap(feature_maps, gradients):\n"
+                "    return relu_normalize(np.abs((np.asarray(feature_maps, float) * gradients).sum(-1)))",
+                "multiply feature maps|no positive evidence|random|the map is the same",
+            ),
+            Wrong(
+                "def unpooled_heatmap(feature_maps, gradients):\n"
+                "    h = np.asarray(feature_maps, 'float32') * np.asarray(gradients, 'float32')\n"
+                "    return np.asarray(heatmaps._scaled(np.maximum(h.sum(-1), 0)[None]))[0]",
+                SHORTCUT,
+            ),
+        ],
+    ),
+    "grad_cam_plus_plus_weights": Exercise(
+        "test_grad_cam_plus_plus_weights",
+        right=[
+            Right(  # np.divide with where=, in float32
+                "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
+                "    a, g = np.asarray(feature_maps, 'float32'), np.asarray(gradients, 'float32')\n"
+                "    denominator = 2 * g * g + a.sum(axis=(0, 1), keepdims=True) * g ** 3\n"
+                "    alpha = np.divide(g * g, denominator, out=np.zeros_like(g), where=denominator != 0)\n"
+                "    return np.sum(alpha * np.clip(g, 0, None), axis=(0, 1))"
+            ),
+            Right(  # channel by channel, with errstate and nan_to_num, and a print to stderr
+                "import sys\n\ndef grad_cam_plus_plus_weights(feature_maps, gradients):\n"
+                "    print('grad_cam_plus_plus_weights: one channel at a time', file=sys.stderr)\n"
+                "    a, g = np.asarray(feature_maps, float), np.asarray(gradients, float)\n"
+                "    weights = []\n"
+                "    for k in range(a.shape[-1]):\n"
+                "        gk = g[..., k]\n"
+                "        with np.errstate(divide='ignore', invalid='ignore'):\n"
+                "            alpha = np.nan_to_num(gk ** 2 / (2 * gk ** 2 + a[..., k].sum() * gk ** 3), nan=0.0, posinf=0.0, neginf=0.0)\n"
+                "        weights.append(float((alpha * np.maximum(gk, 0)).sum()))\n"
+                "    return np.array(weights)",
+                prints="one channel at a time",
+            ),
+        ],
+        wrong=[
+            Wrong(  # Grad-CAM's weights
+                "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
+                "    return np.asarray(gradients, float).mean(axis=(0, 1))",
+                "Grad-CAM's weights|cannot be negative",
+            ),
+            Wrong(  # the gradient instead of its ReLU
+                "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
+                "    a, g = np.asarray(feature_maps, float), np.asarray(gradients, float)\n"
+                "    d = 2 * g**2 + a.sum(axis=(0, 1)) * g**3\n"
+                "    alpha = np.divide(g**2, d, out=np.zeros_like(g), where=d != 0)\n"
+                "    return (alpha * g).sum(axis=(0, 1))",
+                "only the positive gradients|cannot be negative",
+            ),
+            Wrong(  # the sum in the denominator over the channels at each position
+                "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
+                "    a, g = np.asarray(feature_maps, float), np.asarray(gradients, float)\n"
+                "    d = 2 * g**2 + a.sum(axis=-1, keepdims=True) * g**3\n"
+                "    alpha = np.divide(g**2, d, out=np.zeros_like(g), where=d != 0)\n"
+                "    return (alpha * np.maximum(g, 0)).sum(axis=(0, 1))",
+                "sum\\(A_k\\)",
+            ),
+            Wrong(  # divides by zero: NaN where the gradient is 0
+                "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
+                "    a, g = np.asarray(feature_maps, float), np.asarray(gradients, float)\n"
+                "    with np.errstate(all='ignore'):\n"
+                "        alpha = g**2 / (2 * g**2 + a.sum(axis=(0, 1)) * g**3)\n"
+                "    return (alpha * np.maximum(g, 0)).sum(axis=(0, 1))",
+                "alpha = 0|not NaN|wrong weights",
+            ),
+            Wrong(
+                "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
+                "    a, g = (np.asarray(x, 'float32')[None] for x in (feature_maps, gradients))\n"
+                "    return np.asarray(heatmaps.GradCamPlusPlus.channel_weights(None, a, g))[0, 0, 0]",
+                SHORTCUT,
+            ),
+        ],
+    ),
+    "curve_area": Exercise(
+        "test_curve_area",
+        right=[
+            Right("def curve_area(fractions, scores):\n    return float(np.trapezoid(scores, fractions))"),
+            Right(  # a loop, and a DeprecationWarning
+                "import warnings\n\ndef curve_area(fractions, scores):\n"
+                "    warnings.warn('curve_area: use np.trapezoid', DeprecationWarning)\n"
+                "    total = 0.0\n"
+                "    for (x0, y0), (x1, y1) in zip(zip(fractions, scores), zip(fractions[1:], scores[1:])):\n"
+                "        total += (x1 - x0) * (y0 + y1) / 2\n"
+                "    return total",
+                prints="use np.trapezoid",
+            ),
+        ],
+        wrong=[
+            Wrong("def curve_area(fractions, scores):\n    return float(np.mean(scores))", "equal steps|trapezoids over steps"),
+            Wrong(  # left rectangles
+                "def curve_area(fractions, scores):\n"
+                "    x, y = np.asarray(fractions, float), np.asarray(scores, float)\n"
+                "    return float(np.sum(np.diff(x) * y[:-1]))",
+                "area 0.5|rectangles",
+            ),
+            Wrong(  # the arguments swapped
+                "def curve_area(fractions, scores):\n    return float(np.trapezoid(fractions, scores))",
+                "constant curve|area 0.5|trapezoids",
+            ),
+            Wrong(  # the sum of the scores times the last step
+                "def curve_area(fractions, scores):\n"
+                "    x, y = np.asarray(fractions, float), np.asarray(scores, float)\n"
+                "    return float((y[1:] + y[:-1]).sum() / 2 * (x[1] - x[0]))",
+                "trapezoids over steps",
+            ),
+            Wrong("def curve_area(fractions, scores):\n    return faithfulness.area(fractions, scores)", SHORTCUT),
+        ],
+    ),
+    "rank_correlation": Exercise(
+        "test_rank_correlation",
+        right=[
+            Right(  # ranks by scattering positions, the formula 1 - 6 sum d^2 / (n (n^2 - 1))
+                "def rank_correlation(a, b):\n"
+                "    a, b = np.ravel(a), np.ravel(b)\n"
+                "    if np.ptp(a) == 0 or np.ptp(b) == 0:\n"
+                "        return 0.0\n"
+                "    n = a.size\n"
+                "    ra, rb = np.empty(n), np.empty(n)\n"
+                "    ra[np.argsort(a)] = np.arange(n)\n"
+                "    rb[np.argsort(b)] = np.arange(n)\n"
+                "    return 1 - 6 * np.sum((ra - rb) ** 2) / (n * (n * n - 1))"
+            ),
+            Right(  # Keras-free pandas-free: a stable sort, Pearson written out, and a warning
+                "import warnings\n\ndef rank_correlation(a, b):\n"
+                "    warnings.warn('rank_correlation assumes no ties', RuntimeWarning)\n"
+                "    ra = np.argsort(np.argsort(np.ravel(a), kind='stable'), kind='stable').astype(float)\n"
+                "    rb = np.argsort(np.argsort(np.ravel(b), kind='stable'), kind='stable').astype(float)\n"
+                "    if np.ravel(a).min() == np.ravel(a).max() or np.ravel(b).min() == np.ravel(b).max():\n"
+                "        return 0.0\n"
+                "    ra, rb = ra - ra.mean(), rb - rb.mean()\n"
+                "    return float((ra * rb).sum() / np.sqrt((ra ** 2).sum() * (rb ** 2).sum()))",
+                prints="assumes no ties",
+            ),
+        ],
+        wrong=[
+            Wrong(  # Pearson's correlation of the values
+                "def rank_correlation(a, b):\n"
+                "    a, b = np.ravel(a), np.ravel(b)\n"
+                "    if np.ptp(a) == 0 or np.ptp(b) == 0:\n"
+                "        return 0.0\n"
+                "    return float(np.corrcoef(a, b)[0, 1])",
+                "compare ranks, not values",
+            ),
+            Wrong(  # one argsort: the order of the positions, not their ranks
+                "def rank_correlation(a, b):\n"
+                "    a, b = np.ravel(a), np.ravel(b)\n"
+                "    if np.ptp(a) == 0 or np.ptp(b) == 0:\n"
+                "        return 0.0\n"
+                "    return float(np.corrcoef(np.argsort(a), np.argsort(b))[0, 1])",
+                "rank the values",
+            ),
+            Wrong(  # NaN for a constant map
+                "def rank_correlation(a, b):\n"
+                "    ra, rb = (np.argsort(np.argsort(np.ravel(x))) for x in (a, b))\n"
+                "    with np.errstate(all='ignore'):\n"
+                "        return float(np.corrcoef(ra, rb)[0, 1]) if np.ptp(np.ravel(b)) else float('nan')",
+                "return 0.0, not NaN",
+            ),
+            Wrong(  # ranks each map's rows separately
+                "def rank_correlation(a, b):\n"
+                "    a, b = np.atleast_2d(a), np.atleast_2d(b)\n"
+                "    if np.ptp(a) == 0 or np.ptp(b) == 0:\n"
+                "        return 0.0\n"
+                "    ra, rb = (np.argsort(np.argsort(x, axis=1), axis=1).ravel() for x in (a, b))\n"
+                "    return float(np.corrcoef(ra, rb)[0, 1])",
+                "wrong on two random",
+            ),
+            Wrong("def rank_correlation(a, b):\n    return faithfulness.rank_correlation(a, b)", SHORTCUT),
+        ],
+    ),
 }
 
 

@@ -33,7 +33,7 @@ def test_deletion_starts_at_the_photos_score_and_ends_at_the_blurred_ones():
 def test_the_right_map_beats_a_random_order_and_the_wrong_one_loses():
     image = np.full((8, 8, 3), 30.0)
     image[:4, :4] = 250.0  # a bright corner that the score reads, on a dark photo
-    table = faithfulness.scores_table(corner_score, image, {"right": CORNER, "wrong": 1 - CORNER}, steps=8)
+    table = faithfulness.areas(faithfulness.curves(corner_score, image, {"right": CORNER, "wrong": 1 - CORNER}, steps=8))
     assert table["right"]["deletion"] < table["random order"]["deletion"] < table["wrong"]["deletion"]
     assert table["right"]["insertion"] > table["random order"]["insertion"] > table["wrong"]["insertion"]
 
@@ -88,4 +88,9 @@ def test_class_probability_of_a_sigmoid_and_a_softmax_model(tiny_classifier):
 
 def test_curves_are_drawn():
     image = np.random.default_rng(6).uniform(0, 255, (8, 8, 3))
-    figures_closed(lambda: faithfulness.show_curves(corner_score, image, {"corner": CORNER}, steps=4))
+    found = faithfulness.curves(corner_score, image, {"corner": CORNER}, steps=4, seeds=(0, 1))
+    assert list(found) == ["corner", "random order"]
+    one, two = (faithfulness.curve(corner_score, image, faithfulness.random_order((8, 8), s), steps=4)[1] for s in (0, 1))
+    np.testing.assert_allclose(found["random order"]["deletion"][1], (one + two) / 2, rtol=1e-6)
+    figures_closed(lambda: faithfulness.show_curves(found))
+    assert "| corner |" in faithfulness.table_markdown(faithfulness.areas(found))
