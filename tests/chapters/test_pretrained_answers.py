@@ -365,6 +365,65 @@ EXERCISES = {
             ),
         ],
     ),
+    "augmented_model": Exercise(
+        "test_augmented_model",
+        right=[
+            Right(  # the input shape from the base's input tensor, layer by layer
+                "def augmented_model(base, head, augmentation):\n"
+                "    x = inputs = keras.Input(shape=tuple(base.inputs[0].shape[1:]))\n"
+                "    x = augmentation(x)\n"
+                "    x = base(x, training=False)\n"
+                "    outputs = head(x)\n"
+                "    return keras.Model(inputs=inputs, outputs=outputs)"
+            ),
+            Right(  # a Sequential model: right with a frozen base, whose BatchNormalization stays in inference mode
+                "def augmented_model(base, head, augmentation):\n"
+                "    return keras.Sequential([keras.Input(base.input_shape[1:]), augmentation, base, head])"
+            ),
+            Right(  # the functional API in one expression, with a warning
+                "import warnings\n\ndef augmented_model(base, head, augmentation):\n"
+                "    warnings.warn('augmented_model: the base stays in inference mode', UserWarning)\n"
+                "    inputs = keras.layers.Input(base.input_shape[1:])\n"
+                "    return keras.models.Model(inputs=inputs, outputs=head(base(augmentation(inputs), training=False)))",
+                prints="stays in inference mode",
+            ),
+        ],
+        wrong=[
+            Wrong(  # forgets the augmentation
+                "def augmented_model(base, head, augmentation):\n"
+                "    inputs = keras.Input(base.input_shape[1:])\n"
+                "    return keras.Model(inputs, head(base(inputs, training=False)))",
+                "go through the augmentation",
+            ),
+            Wrong(  # a new head instead of the trained one
+                "def augmented_model(base, head, augmentation):\n"
+                "    inputs = keras.Input(base.input_shape[1:])\n"
+                "    x = base(augmentation(inputs), training=False)\n"
+                "    fresh = keras.models.clone_model(head)\n"
+                "    return keras.Model(inputs, fresh(x))",
+                "the head you are given",
+            ),
+            Wrong(  # the course's augmentation instead of the one it is given
+                "def augmented_model(base, head, augmentation):\n"
+                "    inputs = keras.Input(base.input_shape[1:])\n"
+                "    x = models.augmentation(seed=0)(inputs)\n"
+                "    return keras.Model(inputs, head(base(x, training=False)))",
+                "augment first|augmentation",
+            ),
+            Wrong(  # forgets the head: the model ends with the base's features
+                "def augmented_model(base, head, augmentation):\n"
+                "    inputs = keras.Input(base.input_shape[1:])\n"
+                "    return keras.Model(inputs, base(augmentation(inputs), training=False))",
+                "one probability per photo",
+            ),
+            Wrong(  # a fixed input size: right for the course's base only
+                "def augmented_model(base, head, augmentation):\n"
+                "    inputs = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3))\n"
+                "    return keras.Model(inputs, head(base(augmentation(inputs), training=False)))",
+                "base.input_shape",
+            ),
+        ],
+    ),
     "predict_with_mirror": Exercise(
         "test_predict_with_mirror",
         right=[

@@ -110,3 +110,20 @@ def test_trains_a_short_schedule_when_missing_then_loads_it(
     assert "No trained convnet" not in capsys.readouterr().out
     batch = np.random.default_rng(0).uniform(0, 255, (2, 64, 64, 3)).astype("float32")
     np.testing.assert_allclose(loaded.predict(batch, verbose=0), trained.predict(batch, verbose=0), atol=1e-6)
+
+
+def test_a_frozen_batch_normalization_keeps_its_statistics_when_training():
+    """What chapter 2 (section 3) relies on: in Keras 3 a frozen BatchNormalization layer
+    normalises with its stored statistics, and keeps them, even when the model around it
+    is called with ``training=True`` (as ``fit`` does)."""
+    from course_lib.backend import keras
+
+    norm = keras.layers.BatchNormalization()
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, norm(inputs, training=False))
+    norm.set_weights([np.ones(4), np.zeros(4), np.full(4, 0.3), np.full(4, 4.0)])
+    x = np.random.default_rng(0).uniform(0, 1, (6, 4)).astype("float32")
+    stored = (x - 0.3) / np.sqrt(4.0 + norm.epsilon)
+    norm.trainable = False
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x, training=True)), stored, atol=1e-6)
+    np.testing.assert_allclose(norm.get_weights()[2], 0.3)
