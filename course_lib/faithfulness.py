@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .backend import keras
-from .heatmaps import HEATMAP_CMAP, overlay, resize
+from .heatmaps import colour_bar, overlay, resize
 
 ScoreFn = Callable[[np.ndarray], np.ndarray]  # a batch of 0..255 images -> one probability each
 
@@ -175,6 +175,5 @@ def show_randomisation(image: np.ndarray, rows: Mapping[str, Mapping[str, np.nda
             ax.imshow(overlay(image, maps[method]))
             ax.set_title(f"{method}\n{model_name}", fontsize=9)
             ax.axis("off")
-    shown = plt.cm.ScalarMappable(norm=plt.Normalize(0, 1), cmap=HEATMAP_CMAP)
-    fig.colorbar(shown, ax=axes.ravel().tolist(), fraction=0.02, pad=0.01, label="share of the peak")
+    colour_bar(fig, axes.ravel().tolist())
     return fig

@@ -256,8 +256,7 @@ def explain(model: keras.Model, image: np.ndarray, class_index: int, layer_name:
         if name == "occlusion":
             cam = GradCam(model, layer_name, compile=False)
             drops = occlusion(lambda batch: cam.scores(batch, class_index), image, *occlusion_patch(np.shape(image)))
-            positive = np.clip(drops, 0, None)
-            maps[name] = positive / positive.max() if positive.max() > 0 else positive
+            maps[name] = share_of_peak(drops)
         else:
             maps[name] = METHODS[name](model, layer_name, compile=False)(image, class_index)
     return maps
@@ -273,9 +272,21 @@ def show_methods(image: np.ndarray, maps: Mapping[str, np.ndarray], title: str =
         ax.set_title(f"{name} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=9)
     for ax in axes:
         ax.axis("off")
+    colour_bar(fig, list(axes))
+    return fig
+
+
+def colour_bar(fig: plt.Figure, axes: Sequence[plt.Axes]) -> None:
+    """One colour bar of :data:`HEATMAP_CMAP` (0..1, a share of each map's peak) for ``axes``."""
     shown = plt.cm.ScalarMappable(norm=matplotlib.colors.Normalize(0, 1), cmap=HEATMAP_CMAP)
     fig.colorbar(shown, ax=list(axes), fraction=0.02, pad=0.01, label="share of the peak")
-    return fig
+
+
+def share_of_peak(drops: np.ndarray) -> np.ndarray:
+    """An occlusion map as a 0..1 heatmap: its positive drops divided by the largest (the
+    evidence for the class); all zeros when nothing hidden lowered the score."""
+    positive = np.clip(np.asarray(drops, "float32"), 0, None)
+    return positive / positive.max() if positive.max() > 0 else positive
 
 
 # --- occlusion --------------------------------------------------------------------------
@@ -301,8 +312,7 @@ def show_occlusion_vs_grad_cam(image: np.ndarray, drops: np.ndarray, heatmap: np
                                title: str = "") -> plt.Figure:
     """The photo, its occlusion map ``drops`` (score drop where a grey patch hides it) and
     its Grad-CAM heatmap for the same class, both laid over the photo."""
-    positive = np.clip(np.asarray(drops, "float32"), 0, None)
-    scaled = positive / positive.max() if positive.max() > 0 else positive
+    scaled = share_of_peak(drops)
     fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
     axes[0].imshow(np.asarray(image).astype("uint8"))
     axes[0].set_title(title or "photo", fontsize=10)
@@ -380,8 +390,7 @@ def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], laye
             if method == "occlusion":
                 score = first
                 drops = occlusion(lambda batch: score.scores(batch, class_index), inputs[image], *occlusion_patch(np.shape(inputs[image])))
-                positive = np.clip(drops, 0, None)
-                heatmaps[key] = positive / positive.max() if positive.max() > 0 else positive
+                heatmaps[key] = share_of_peak(drops)
             else:
                 heatmaps[key] = cam(method, layer)(inputs[image], class_index)
         return heatmaps[key]

@@ -206,3 +206,9 @@ def test_heatmaps_use_a_perceptually_uniform_colour_map():
     colours = matplotlib.colormaps[heatmaps.HEATMAP_CMAP](np.linspace(0, 1, 64))[:, :3]
     lightness = colours @ [0.2126, 0.7152, 0.0722]  # luminance rises steadily from dark to bright
     assert np.all(np.diff(lightness) > 0)
+
+
+def test_an_occlusion_map_as_a_heatmap_keeps_only_the_evidence_for_the_class():
+    np.testing.assert_allclose(heatmaps.share_of_peak(np.array([[-2.0, 1.0], [4.0, 0.0]])), [[0, 0.25], [1, 0]])
+    flat = heatmaps.share_of_peak(-np.ones((2, 3)))
+    assert np.isfinite(flat).all() and not flat.any(), "nothing hidden lowered the score: all zeros, not NaN"
