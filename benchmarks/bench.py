@@ -10,7 +10,8 @@ Measures, and writes to ``benchmarks/results.json`` and ``benchmarks/results.md`
 3. training chapter 1's model in float32 and in mixed bfloat16;
 4. one heatmap of each explanation method, their deletion/insertion areas against
    random orders, and one filter visualization;
-5. autograding one submission (the solution) of each chapter.
+5. autograding one submission (the solution) of each chapter;
+6. autograding a class of 40 submissions with 1 and 2 parallel workers.
 
 Benchmarks report numbers; they are not tests and have no pass/fail.
 """
@@ -243,6 +244,59 @@ def autograding() -> list[dict]:
     return rows
 
 
+def class_grading(size: int = 40, worker_counts: tuple[int, ...] = (1, 2), estimate_for: int = 300) -> dict:
+    """Submissions per minute of ``convnet-course autograde`` (:func:`classroom.autograde_all`)
+    on a class of ``size`` submissions of 00-getting-started (copies of the solution, one in
+    four with a wrong answer) with each number of workers, each run in a scratch course
+    folder and timed whole (registering the assignment and starting the workers included);
+    and, from the best measured rate, an estimate of the time for a class of ``estimate_for``."""
+    import copy
+    import shutil
+
+    import nbformat
+
+    from course_lib.tooling import cells, classroom
+
+    assignment = "00-getting-started"
+    name = f"{assignment}.ipynb"
+    solution = nbformat.read(ROOT / "solutions" / assignment / name, as_version=4)
+    wrong = {"binary_accuracy": "def binary_accuracy(labels, probabilities, threshold=0.5):\n    return 0.0",
+             "top_k": "def top_k(probabilities, class_names, k=5):\n    return []"}  # fmt: skip
+    rows, scores = [], []
+    for workers in worker_counts:
+        with tempfile.TemporaryDirectory(prefix="convnet-bench-class-") as tmp:
+            root = Path(tmp)
+            shutil.copy(ROOT / "nbgrader_config.py", root)
+            shutil.copytree(ROOT / "solutions" / assignment, root / "solutions" / assignment)
+            for n in range(size):
+                nb = copy.deepcopy(solution)
+                if n % 4 == 3:  # a wrong answer, binary_accuracy and top_k in turn
+                    grade_id = list(wrong)[n // 4 % 2]
+                    next(c for c in nb.cells if cells.grade_id(c) == grade_id).source = wrong[grade_id]
+                folder = root / "submitted" / f"student{n:03d}" / assignment
+                folder.mkdir(parents=True)
+                nbformat.write(nb, folder / name)
+            start = time.perf_counter()
+            outcomes = classroom.autograde_all(root, assignment, workers=workers)
+            seconds = time.perf_counter() - start
+        scores.append({o.student: o.report and o.report.auto_score for o in outcomes})
+        graded = [o.report for o in outcomes if o.report]
+        rows.append({"workers": workers, "seconds": round(seconds, 1), "per_minute": round(60 * size / seconds, 1),
+                     "seconds_each": round(sum(o.seconds for o in outcomes) / size, 1),
+                     "graded": len(graded), "full_marks": sum(1 for r in graded if r.auto_score == r.auto_max)})  # fmt: skip
+    best = max(rows, key=lambda row: row["per_minute"])
+    return {
+        "assignment": assignment,
+        "submissions": size,
+        "rows": rows,
+        "speedup": round(rows[-1]["per_minute"] / rows[0]["per_minute"], 2),
+        "same_grades": all(s == scores[0] for s in scores),
+        "best_workers": best["workers"],
+        "estimate_for": estimate_for,
+        "estimated_minutes": round(estimate_for / best["per_minute"], 1),
+    }
+
+
 # --- the whole course -----------------------------------------------------------------
 
 
@@ -378,6 +432,20 @@ def markdown(results: dict) -> str:
         lines += [f"| {r['assignment']} | {r['seconds']} | {r['score']} |" for r in results["autograding"]]
         worst = max(r["seconds"] for r in results["autograding"])
         lines += ["", f"Target < 20 s per submission: {'met' if worst < 20 else 'missed'} (slowest {worst} s)."]
+    if "class_grading" in results:
+        c = results["class_grading"]
+        lines += ["", "## Autograding a class", "",
+                  f"`convnet-course autograde --workers W` on a class of {c['submissions']} submissions of "
+                  f"{c['assignment']} (copies of the solution, one in four with a wrong answer), each submission "
+                  "in its own worker process and kernel; the whole command timed, in a scratch course.", "",
+                  "| workers | seconds | submissions per minute | seconds each, in its worker | graded | full marks |",
+                  "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [f"| {r['workers']} | {r['seconds']} | {r['per_minute']} | {r['seconds_each']} | {r['graded']} | "
+                  f"{r['full_marks']} |" for r in c["rows"]]  # fmt: skip
+        lines += ["", f"Speed-up, {c['rows'][-1]['workers']} workers against {c['rows'][0]['workers']}: **{c['speedup']}x** "
+                  f"on {results['cpu']['cores']} cores. The same grades with every number of workers: "
+                  f"{'yes' if c['same_grades'] else 'NO'}. A class of {c['estimate_for']} with {c['best_workers']} workers: "
+                  f"about **{c['estimated_minutes']} min** (an estimate from the rate measured above, not a measurement)."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -409,6 +477,8 @@ def main(argv: list[str] | None = None) -> int:
     results["visualization"] = visualization()
     print("== autograding", flush=True)
     results["autograding"] = autograding()
+    print("== autograding a class, 1 and 2 workers", flush=True)
+    results["class_grading"] = class_grading()
     (HERE / "results.json").write_text(json.dumps(results, indent=2))
     (HERE / "results.md").write_text(markdown(results))
     print((HERE / "results.md").read_text())

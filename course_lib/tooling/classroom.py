@@ -11,22 +11,33 @@ and extracts into ``downloaded/`` first); a notebook saved under another name is
 a broken notebook is collected and flagged; a second collect never replaces a submission
 silently (``--update`` keeps the previous one in ``collected-backups/``); an entry of a
 zip that points outside the folder (``../``) is refused.
+
+:func:`autograde_all` is ``nbgrader autograde`` for a class: in parallel worker
+processes, one autograde of a course at a time, and resumable after a kill (what makes
+each submission's autograde all or nothing is in :mod:`.grading`).
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 import zipfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import config
+from tqdm import tqdm
+
+from . import config, grading
 from .course import GradingError, notebook_name, notebook_problem
-from .reports import Report, read_report
+from .grading import Outcome
 from .scratch import ScratchCourse
 
 STUDENT_FROM_FILE = r"^([A-Za-z0-9][A-Za-z0-9.-]*)_"  # "jdoe_anything.ipynb" -> "jdoe"
@@ -124,49 +135,70 @@ def _collect_one(root: Path, assignment: str, expected: str, student: str, files
     return Collected(student, "; ".join(notes) or "collected", target)
 
 
-@dataclass
-class Outcome:
-    """The result of autograding one student's submission."""
+def autograde_all(root: Path, assignment: str, students: list[str] | None = None, *, force: bool = False,
+                  workers: int | None = None, progress: bool = True) -> list[Outcome]:
+    """``nbgrader autograde <assignment>`` for a class: each submission in a worker process
+    of its own (``workers`` at once, default one per CPU core) and its own kernel, so a
+    broken submission never stops the others and each gets its own verdict.
 
-    student: str
-    report: Report | None
-    problem: str = ""  # why it could not be graded
-    seconds: float = 0.0
-
-
-def autograde_all(root: Path, assignment: str, students: list[str] | None = None, *, force: bool = False) -> list[Outcome]:
-    """``nbgrader autograde <assignment>``, one student at a time, so that a broken
-    submission never stops the others and each gets its own verdict.
-
-    The assignment's cells are first (re)registered in the course's gradebook from
-    ``solutions/`` (as ``nbgrader generate_assignment`` would, but without rewriting
-    ``notebooks/``). Already autograded students are skipped unless ``force``.
+    The course is locked meanwhile (:func:`grading.exclusive`: a second autograde is
+    refused). The assignment's cells are first (re)registered in the course's gradebook
+    from ``solutions/`` (as ``nbgrader generate_assignment`` would, but without rewriting
+    ``notebooks/``). Students completely autograded before are skipped unless ``force``;
+    any other, e.g. one whose autograde was killed midway, is autograded again. A tqdm bar
+    on stderr counts the submissions done, left and failed (not graded) unless not
+    ``progress``. Returns the outcomes by student.
     """
     root = Path(root).resolve()
-    settings = config.nbgrader_config(root)
-    with tempfile.TemporaryDirectory(prefix="convnet-register-") as tmp:
-        ScratchCourse(root, Path(tmp), db_url=settings.CourseDirectory.db_url).generate(assignment)
-    api = config.api(settings)
-    name = notebook_name(root, assignment)
-    submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}"))
-    outcomes = []
-    for student in students or submitted:
-        tick = time.perf_counter()
-        notebook = root / "submitted" / student / assignment / name
-        graded = root / "autograded" / student / assignment / name
-        if problem := notebook_problem(notebook):
-            outcomes.append(Outcome(student, None, f"not graded: {problem}"))
-            continue
-        if graded.exists() and not force:
-            report = read_report(api.gradebook, assignment, student, Path(name).stem, graded)
-            outcomes.append(Outcome(student, report, "already autograded (use --force to redo)"))
-            continue
-        result = api.autograde(assignment, student, force=True, create=True)
-        seconds = round(time.perf_counter() - tick, 1)
-        if not result.get("success"):
-            last = [line for line in (result.get("error") or "").splitlines() if line.strip()][-1:]
-            outcomes.append(Outcome(student, None, f"nbgrader failed: {' '.join(last)}", seconds))
-            continue
-        report = read_report(api.gradebook, assignment, student, Path(name).stem, graded)
-        outcomes.append(Outcome(student, report, "", seconds))
-    return outcomes
+    workers = os.cpu_count() or 1 if workers is None else workers
+    if workers < 1:
+        raise GradingError(f"--workers must be at least 1, not {workers}.")
+    with grading.exclusive(root):
+        grading.patient_gradebook()
+        settings = config.nbgrader_config(root)
+        with tempfile.TemporaryDirectory(prefix="convnet-register-") as tmp:
+            ScratchCourse(root, Path(tmp), db_url=settings.CourseDirectory.db_url).generate(assignment)
+        gradebook = config.api(settings).gradebook
+        name = notebook_name(root, assignment)
+        submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}"))
+        outcomes: dict[str, Outcome] = {}
+        todo = []
+        for student in sorted(set(students or submitted)):
+            if problem := notebook_problem(root / "submitted" / student / assignment / name):
+                outcomes[student] = Outcome(student, None, f"not graded: {problem}")
+            elif not force and (report := grading.graded_report(root, assignment, student, gradebook)):
+                outcomes[student] = Outcome(student, report, "already autograded (use --force to redo)")
+            else:
+                todo.append(student)
+        with tqdm(total=len(outcomes) + len(todo), desc=f"autograding {assignment}", unit="submission",
+                  file=sys.stderr, disable=not progress) as bar:  # fmt: skip
+            _count(bar, outcomes, len(outcomes))
+            try:
+                if todo:
+                    _grade_in_workers(root, assignment, todo, min(workers, len(todo)), outcomes, bar)
+            finally:
+                shutil.rmtree(root / grading.STAGING, ignore_errors=True)  # what killed workers left
+    return [outcomes[student] for student in sorted(outcomes)]
+
+
+def _grade_in_workers(root: Path, assignment: str, students: list[str], workers: int,
+                      outcomes: dict[str, Outcome], bar: tqdm) -> None:  # fmt: skip
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no state shared with this one
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=grading.quiet_stderr) as pool:
+        jobs = {pool.submit(grading.grade_submission, root, assignment, student): student for student in students}
+        for job in as_completed(jobs):
+            student = jobs[job]
+            try:
+                outcomes[student] = job.result()
+            except BrokenProcessPool:
+                outcomes[student] = Outcome(student, None, "not graded: its worker process died (killed? out of "
+                                                           "memory?); run autograde again to grade it")  # fmt: skip
+            except Exception as exc:  # one submission's trouble never stops the class
+                outcomes[student] = Outcome(student, None, f"not graded: {type(exc).__name__}: {exc}")
+            _count(bar, outcomes, 1)
+
+
+def _count(bar: tqdm, outcomes: dict[str, Outcome], new: int) -> None:
+    failed = sum(1 for o in outcomes.values() if o.report is None)
+    bar.set_postfix({"done": len(outcomes) - failed, "left": bar.total - len(outcomes), "failed": failed}, refresh=False)
+    bar.update(new)

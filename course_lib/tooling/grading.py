@@ -1,0 +1,139 @@
+"""Autograding one submission in a worker process, all or nothing; one autograde of a
+course at a time.
+
+What nbgrader leaves behind when killed midway: ``nbgrader autograde`` writes the
+submission's sanitized copy (outputs cleared, never run) into
+``autograded/<student>/<assignment>/`` *before* running it, saves the grades cell by cell
+as it goes, and only then overwrites the copy with the executed notebook. Killed in
+between, it leaves that unexecuted copy beside grades that are missing (or, after
+``--force``, partly the previous run's), and nbgrader, like a check that the folder
+exists, then takes the student as graded. Here nbgrader works in a staging folder
+(``.autograding/``), moved into ``autograded/`` only once nbgrader has succeeded, so a
+notebook in ``autograded/`` means a complete run; :func:`graded_report` also refuses an
+unexecuted copy left there by nbgrader's own command.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import socket
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import MissingEntry
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config
+from .course import GradingError, notebook_name, notebook_problem
+from .reports import Report, read_report
+
+STAGING = ".autograding"  # where nbgrader works before a result moves into autograded/
+LOCK_FILE = ".autograde.lock"
+BUSY_TIMEOUT_MS = 120_000  # sqlite's default, 5 s, fails a write behind any longer one
+
+
+@dataclass
+class Outcome:
+    """The result of autograding one student's submission."""
+
+    student: str
+    report: Report | None
+    problem: str = ""  # why it could not be graded
+    seconds: float = 0.0
+
+
+def _wait_when_busy(dbapi_connection: object, _record: object) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def patient_gradebook() -> None:
+    """Make this process's SQLite connections wait for a busy gradebook (up to
+    ``BUSY_TIMEOUT_MS``) instead of failing with "database is locked"."""
+    if not event.contains(Engine, "connect", _wait_when_busy):
+        event.listen(Engine, "connect", _wait_when_busy)
+
+
+@contextmanager
+def exclusive(root: Path) -> Iterator[None]:
+    """Hold the course's autograde lock (``flock`` on ``LOCK_FILE``); raise GradingError
+    at once, naming the holder, if another process holds it."""
+    path = Path(root) / LOCK_FILE
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise GradingError(
+                f"Another autograde is running on this course: {holder} (it holds {path}).\n"
+                "Wait until it has finished, or stop it and run this command again: the students "
+                "it autograded completely are kept, the others are autograded again."
+            ) from None
+        handle.truncate(0)
+        command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n")
+        handle.flush()
+        yield
+
+
+def _executed(graded: Path) -> bool:
+    nb = nbformat.read(graded, as_version=4)
+    return any(c.cell_type == "code" and c.get("execution_count") is not None for c in nb.cells)
+
+
+def graded_report(root: Path, assignment: str, student: str, gradebook) -> Report | None:
+    """The report of ``student``'s complete autograde, None when there is none: the
+    autograded notebook must exist, be valid and have run, and the gradebook must hold
+    its grades."""
+    name = notebook_name(root, assignment)
+    graded = root / "autograded" / student / assignment / name
+    if notebook_problem(graded) or not _executed(graded):
+        return None
+    try:
+        return read_report(gradebook, assignment, student, Path(name).stem, graded)
+    except MissingEntry:
+        return None
+
+
+def quiet_stderr() -> None:
+    """Send this worker's stderr, which its kernels inherit, to the null device: nbgrader's
+    errors come back in each :class:`Outcome`, and the warnings every kernel prints as it
+    starts would break the progress bar."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stderr.fileno())
+    os.close(devnull)
+
+
+def grade_submission(root: Path, assignment: str, student: str) -> Outcome:
+    """``nbgrader autograde <assignment> --student <student>`` (its API, in this process;
+    the notebook runs in a kernel of its own), all or nothing: nbgrader works in
+    ``STAGING``, and the result moves into ``autograded/`` once it has succeeded."""
+    tick = time.perf_counter()
+    patient_gradebook()
+    settings = config.nbgrader_config(root)
+    settings.CourseDirectory.autograded_directory = STAGING
+    api = config.api(settings)
+    name = notebook_name(root, assignment)
+    staged = root / STAGING / student / assignment
+    final = root / "autograded" / student / assignment
+    shutil.rmtree(final, ignore_errors=True)  # first: a previous result never sits beside grades being rewritten
+    shutil.rmtree(staged, ignore_errors=True)
+    result = api.autograde(assignment, student, force=True, create=True)
+    seconds = round(time.perf_counter() - tick, 1)
+    if not result.get("success"):
+        shutil.rmtree(staged, ignore_errors=True)
+        last = [line for line in (result.get("error") or "").splitlines() if line.strip()][-1:]
+        return Outcome(student, None, f"nbgrader failed: {' '.join(last)}", seconds)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staged.rename(final)
+    return Outcome(student, read_report(api.gradebook, assignment, student, Path(name).stem, final / name), "", seconds)
