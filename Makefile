@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: help setup test test-browser run release lab grade bench clean
+.PHONY: help setup test test-browser run release lab grade bench hub clean
 
 help:
 	@echo "make run      build the course: release notebooks, execute every chapter, build/ (HTML + results.json)"
@@ -16,6 +16,7 @@ help:
 	@echo "make grade    grade your notebooks (all, or NB=notebooks/<name>/<name>.ipynb), hidden tests included"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
 	@echo "make bench    measure speed and accuracy in full mode: benchmarks/results.md"
+	@echo "make hub      set up and run the class's JupyterHub on this machine, as root (INSTRUCTORS.md)"
 	@echo "make setup    only create .venv and install the course"
 
 $(STAMP): pyproject.toml
@@ -46,6 +47,9 @@ grade: $(STAMP)
 
 bench: release
 	$(BIN)/python benchmarks/bench.py
+
+hub: release
+	$(BIN)/convnet-course hub $(HUB_ARGS)
 
 clean:
 	rm -rf build .pytest_cache

@@ -12,6 +12,10 @@ c.CourseDirectory.release_directory = "notebooks"
 # loop) without cutting off a slow machine.
 c.ExecutePreprocessor.timeout = 120
 
+# A submission after an assignment's due date (set in formgrader or with
+# `nbgrader db assignment add <name> --duedate=...`) scores zero; "none" only flags it.
+c.LateSubmissionPlugin.penalty_method = "zero"
+
 # nbgrader fails a test cell that writes to stderr (a warning, a progress bar): in this
 # course only a failed assertion costs points, so a graded cell's stderr is kept as stdout.
 from course_lib.tooling.streams import autograde_preprocessors  # noqa: E402

@@ -8,6 +8,7 @@ the whole course (``make run``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def _collect(args: argparse.Namespace) -> int:
 def _autograde(args: argparse.Namespace) -> int:
     root = _root(args)
     print(f"# the nbgrader step this stands for: nbgrader autograde {args.assignment}", flush=True)
-    outcomes = classroom.autograde_all(root, args.assignment, args.students or None, force=args.force)
+    outcomes = classroom.autograde_all(root, args.assignment, args.students or None, force=args.force, workers=args.workers)
     for outcome in outcomes:
         if outcome.report is None:
             print(f"{outcome.student:<20} {'-':>9}  {outcome.problem}")
@@ -81,6 +82,22 @@ def _autograde(args: argparse.Namespace) -> int:
         print(f"{outcome.student:<20} {score:>9}  {outcome.seconds:>5.1f} s  {'; '.join(notes)}".rstrip())
     print("next: nbgrader generate_feedback", args.assignment, " then: nbgrader export --to grades.csv")
     return 0
+
+
+def _hub(args: argparse.Namespace) -> int:
+    from .hub import ClassHub, read_class
+
+    root = _root(args)
+    students = read_class(Path(args.class_list)) if args.class_list else args.students.split(",")
+    hub = ClassHub(root, Path(args.state), args.instructor, students, port=args.port, ip=args.ip)
+    hub.setup()
+    print(f"course folder: {hub.course_dir} (the instructor's, with the gradebook)")
+    print(f"accounts and first passwords: {hub.state / 'accounts.csv'} (root only)")
+    print(f"the hub: http://{args.ip}:{args.port}/  (Ctrl-C stops it; nothing is lost)", flush=True)
+    if args.setup_only:
+        return 0
+    command, env = hub.command()
+    os.execvpe(command[0], command, env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,11 +122,24 @@ def main(argv: list[str] | None = None) -> int:
     collect.add_argument("--pattern", default=classroom.STUDENT_FROM_FILE, help="regex whose first group is the student id in a file name")
     collect.set_defaults(run=_collect)
 
-    autograde = commands.add_parser("autograde", help="autograde every submission of an assignment, one at a time")
+    autograde = commands.add_parser("autograde", help="autograde every submission of an assignment, W at a time")
     autograde.add_argument("assignment")
     autograde.add_argument("students", nargs="*", help="only these students (default: all in submitted/)")
     autograde.add_argument("--force", action="store_true", help="autograde again students already autograded")
+    autograde.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="W",
+                           help="submissions autograded at once, each in its own process and kernel "
+                                f"(default: the number of CPU cores, {os.cpu_count() or 1} here)")  # fmt: skip
     autograde.set_defaults(run=_autograde)
+
+    hub = commands.add_parser("hub", help="set up and run a class's JupyterHub on this machine (as root)")
+    hub.add_argument("--instructor", default="instructor", help="the instructor's account (default: instructor)")
+    hub.add_argument("--students", default="student1,student2", help="comma-separated accounts (default: student1,student2)")
+    hub.add_argument("--class", dest="class_list", help="a CSV of students with a 'username' or 'id' column (instead of --students)")
+    hub.add_argument("--state", default="/srv/convnet-course", help="where the hub keeps its environment, exchange and database")
+    hub.add_argument("--port", type=int, default=8000, help="the hub's port (it also uses the next two)")
+    hub.add_argument("--ip", default="127.0.0.1", help="the address it listens on (0.0.0.0: every interface)")
+    hub.add_argument("--setup-only", action="store_true", help="set everything up, do not start the hub")
+    hub.set_defaults(run=_hub)
 
     build = commands.add_parser("build", help="execute every solution notebook into build/ (HTML + results.json)")
     build.add_argument("assignments", nargs="*", help="assignment names (default: all)")

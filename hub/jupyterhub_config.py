@@ -1,0 +1,55 @@
+"""JupyterHub for one class on one machine, written by ``convnet-course hub`` (make hub).
+
+It reads the class from the ``hub.json`` that ``convnet-course hub`` writes (named by
+``CONVNET_HUB_SETTINGS``): local accounts log in with their password (PAM); each
+person's server is JupyterLab, started as that person by the hub. The instructor's
+opens in the course folder with nbgrader's Formgrader; the students' in their home with
+nbgrader's Assignments only (see course_lib/tooling/hub.py).
+"""
+
+import json
+import os
+from pathlib import Path
+
+c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
+
+settings = json.loads(Path(os.environ["CONVNET_HUB_SETTINGS"]).read_text())
+state = Path(settings["state"])
+instructor = settings["instructor"]
+port = int(settings["port"])
+
+c.JupyterHub.ip = settings["ip"]
+c.JupyterHub.port = port
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{port + 1}"
+c.ConfigurableHTTPProxy.command = [str(state / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy")]
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = port + 2
+# The hub's own state (database, cookie secret) survives a restart: nothing is lost.
+c.JupyterHub.db_url = f"sqlite:///{state / 'hub' / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(state / "hub" / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(state / "hub" / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = True  # a restarted hub starts each server again on login
+
+c.JupyterHub.authenticator_class = "pam"
+c.Authenticator.allowed_users = {instructor, *settings["students"]}
+c.Authenticator.admin_users = {instructor}
+
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = [str(state / "env" / "bin" / "jupyterhub-singleuser")]
+c.Spawner.default_url = "/lab"
+c.Spawner.http_timeout = 120
+c.Spawner.start_timeout = 120
+
+
+def _by_role(spawner) -> None:
+    """Point each server at its role's Jupyter configuration and folder."""
+    role = "instructor" if spawner.user.name == instructor else "student"
+    jupyter = state / "jupyter"
+    spawner.environment = {
+        "JUPYTER_CONFIG_PATH": f"{jupyter / role}:{jupyter / 'common'}",
+        "PATH": f"{state / 'env' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+    }
+    spawner.notebook_dir = settings["course_dir"] if role == "instructor" else "~"
+
+
+c.Spawner.pre_spawn_hook = _by_role

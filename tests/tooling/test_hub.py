@@ -1,0 +1,80 @@
+"""``convnet-course hub`` refuses, with what to do, where a class hub cannot run (the
+running hub itself is tested in tests/hub/)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+from helpers import ROOT
+
+from course_lib.tooling import cli, hub
+from course_lib.tooling.hub import ClassHub, HubError
+
+
+def _hub(tmp_path: Path, port: int = 18700, students: list[str] | None = None) -> ClassHub:
+    return ClassHub(ROOT, tmp_path / "state", "teacher", students or ["alice", "bob"], port=port)
+
+
+def test_it_refuses_without_root(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(hub.os, "geteuid", lambda: 1000)
+    with pytest.raises(HubError, match="must run as root.*sudo make hub"):
+        _hub(tmp_path).check()
+
+
+def test_it_refuses_without_node(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(hub.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(hub.shutil, "which", lambda tool: None if tool == "node" else f"/usr/bin/{tool}")
+    with pytest.raises(HubError, match="node is missing.*apt-get install nodejs"):
+        _hub(tmp_path).check()
+
+
+def test_it_refuses_a_taken_port(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(hub.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(hub.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(HubError, match=f"Port {port} on 127.0.0.1 is taken.*--port"):
+            _hub(tmp_path, port=port).check()
+        with pytest.raises(HubError, match=f"Port {port} .*is taken"):  # the proxy's API port, one below
+            _hub(tmp_path, port=port - 1).check()
+
+
+@pytest.mark.parametrize("students, message", [
+    (["alice", "Bob"], "'Bob' cannot be an account name"),
+    (["alice", "alice"], "'alice' is named twice"),
+    (["root"], "'root' is a system account"),
+])
+def test_it_refuses_bad_or_system_account_names(tmp_path: Path, monkeypatch, students, message) -> None:
+    monkeypatch.setattr(hub.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(hub.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    with pytest.raises(HubError, match=message):
+        _hub(tmp_path, port=_free_port(), students=students).check()
+
+
+def test_the_refusal_is_one_message_and_exit_code_2(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.setattr(hub.os, "geteuid", lambda: 1000)
+    code = cli.main(["--course", str(ROOT), "hub", "--state", str(tmp_path / "s"), "--setup-only"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "must run as root" in err and "Traceback" not in err
+    assert not (tmp_path / "s").exists(), "a refused hub must leave nothing behind"
+
+
+def test_a_class_list_reads_usernames_or_nbgrader_ids(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_text("username,first_name\nalice,Alice\nbob,Bob\n")
+    (tmp_path / "b.csv").write_text("id,first_name,last_name,email\ncarol,C,D,c@example.org\n")
+    (tmp_path / "c.csv").write_text("name\nalice\n")
+    assert hub.read_class(tmp_path / "a.csv") == ["alice", "bob"]
+    assert hub.read_class(tmp_path / "b.csv") == ["carol"]
+    with pytest.raises(HubError, match="'username' column"):
+        hub.read_class(tmp_path / "c.csv")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
