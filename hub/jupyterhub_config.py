@@ -42,13 +42,9 @@ c.Spawner.start_timeout = 120
 
 
 def _by_role(spawner) -> None:
-    """Point each server at its role's Jupyter configuration and folder."""
+    """Each server gets its role's environment (ClassHub.environment) and folder."""
     role = "instructor" if spawner.user.name == instructor else "student"
-    jupyter = state / "jupyter"
-    spawner.environment = {
-        "JUPYTER_CONFIG_PATH": f"{jupyter / role}:{jupyter / 'common'}",
-        "PATH": f"{state / 'env' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
-    }
+    spawner.environment = settings["environment"][role]
     spawner.notebook_dir = settings["course_dir"] if role == "instructor" else "~"
 
 

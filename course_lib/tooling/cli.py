@@ -89,7 +89,8 @@ def _hub(args: argparse.Namespace) -> int:
 
     root = _root(args)
     students = read_class(Path(args.class_list)) if args.class_list else args.students.split(",")
-    hub = ClassHub(root, Path(args.state), args.instructor, students, port=args.port, ip=args.ip)
+    hub = ClassHub(root, Path(args.state), args.instructor, students, port=args.port, ip=args.ip,
+                   data=Path(args.data).resolve() if args.data else None)
     hub.setup()
     print(f"course folder: {hub.course_dir} (the instructor's, with the gradebook)")
     print(f"accounts and first passwords: {hub.state / 'accounts.csv'} (root only)")
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     hub.add_argument("--state", default="/srv/convnet-course", help="where the hub keeps its environment, exchange and database")
     hub.add_argument("--port", type=int, default=8000, help="the hub's port (it also uses the next two)")
     hub.add_argument("--ip", default="127.0.0.1", help="the address it listens on (0.0.0.0: every interface)")
+    hub.add_argument("--data", help="a photo folder for every server (COURSE_DATA_DIR; default: the shipped photos)")
     hub.add_argument("--setup-only", action="store_true", help="set everything up, do not start the hub")
     hub.set_defaults(run=_hub)
 

@@ -58,7 +58,10 @@ class ClassHub:
         state: where the hub keeps its environment, exchange and database.
         instructor: the instructor's account name.
         students: the students' account names.
-        port: the port the hub listens on (all interfaces' ``127.0.0.1`` unless ``ip``).
+        port: the port the hub listens on (and the next two: the proxy's and the hub's API).
+        ip: the address it listens on.
+        data: a photo folder every server uses (``COURSE_DATA_DIR``); without one, the
+            servers use the photos the course ships, so no server downloads 825 MB.
     """
 
     root: Path
@@ -67,6 +70,7 @@ class ClassHub:
     students: list[str]
     port: int = 8000
     ip: str = "127.0.0.1"
+    data: Path | None = None
     log: list[str] = field(default_factory=list)
 
     @property
@@ -109,6 +113,9 @@ class ClassHub:
             names.add(name)
             if (uid := _uid(name)) is not None and uid < 1000:
                 raise HubError(f"{name!r} is a system account (uid {uid}); choose another name.")
+        if self.data is not None and not self.data.is_dir():
+            raise HubError(f"--data names {self.data}, which is not a folder: give the cats_and_dogs_small "
+                           "folder (train/, validation/, test/), or leave it out to use the shipped photos.")
 
     # -- set-up ---------------------------------------------------------------------
     def setup(self) -> None:
@@ -130,6 +137,7 @@ class ClassHub:
             "state": str(self.state), "ip": self.ip, "port": self.port,
             "instructor": self.instructor, "students": self.students,
             "course_dir": str(self.course_dir),
+            "environment": {role: self.environment(role) for role in ("instructor", "student")},
         }
 
     def _environment(self) -> None:
@@ -157,7 +165,7 @@ class ClassHub:
             if _uid(name) is None:
                 _run(["useradd", "--create-home", "--shell", "/bin/bash", name])
                 password = secrets.token_urlsafe(9)
-                subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True)
+                _run(["chpasswd"], input=f"{name}:{password}\n")
                 known[name] = password
                 self._say(f"created the account {name}")
             Path(pwd.getpwnam(name).pw_dir).chmod(0o700)
@@ -168,7 +176,13 @@ class ClassHub:
 
     def _exchange_and_config(self) -> None:
         self.exchange.mkdir(exist_ok=True)
-        self.exchange.chmod(0o777)  # what nbgrader's release_assignment sets (nbgrader's docs)
+        # Writable by all as nbgrader's docs say, and sticky: nobody removes what is not theirs.
+        self.exchange.chmod(0o1777)
+        course = self.exchange / COURSE_ID  # the instructor's before any student could make it
+        course.mkdir(exist_ok=True)
+        user = pwd.getpwnam(self.instructor)
+        os.chown(course, user.pw_uid, user.pw_gid)
+        course.chmod(0o755)
         common = self.state / "jupyter" / "common"
         common.mkdir(parents=True, exist_ok=True)
         (common / "nbgrader_config.py").write_text(
@@ -204,14 +218,14 @@ class ClassHub:
                 shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
             else:
                 shutil.copyfile(source, target)
-        self.as_instructor_setup()
+        self._register_students()
         user = pwd.getpwnam(self.instructor)
         for path in (course, *course.rglob("*")):
             os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
         course.chmod(0o700)
 
-    def as_instructor_setup(self) -> None:
-        """Register every student in the course's gradebook (as root, before chown)."""
+    def _register_students(self) -> None:
+        """Every student in the course's gradebook (as root, before the chown)."""
         nbgrader = self.state / "env" / "bin" / "nbgrader"
         for name in self.students:
             _run([str(nbgrader), "db", "student", "add", name, "--log-level=WARN"], cwd=self.course_dir,
@@ -220,10 +234,11 @@ class ClassHub:
     def environment(self, role: str) -> dict[str, str]:
         """The environment of a server (``role``: instructor or student)."""
         jupyter = self.state / "jupyter"
+        photos = {"COURSE_DATA_DIR": str(self.data)} if self.data else {"COURSE_DATA": "sample"}
         return {
-            **{k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "TZ")},
             "PATH": f"{self.state / 'env' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
             "JUPYTER_CONFIG_PATH": f"{jupyter / role}:{jupyter / 'common'}",
+            **photos,
         }
 
     # -- running --------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from classhub import INSTRUCTOR, STATE, STUDENTS, RunningHub
+from classhub import INSTRUCTOR, STATE, STUDENTS, RunningHub, class_hub  # noqa: F401  (a fixture)
 from helpers import ROOT
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]

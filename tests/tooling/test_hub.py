@@ -55,6 +55,17 @@ def test_it_refuses_bad_or_system_account_names(tmp_path: Path, monkeypatch, stu
         _hub(tmp_path, port=_free_port(), students=students).check()
 
 
+def test_it_refuses_a_photo_folder_that_is_not_there(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(hub.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(hub.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    missing = _hub(tmp_path, port=_free_port())
+    missing.data = tmp_path / "no-photos"
+    with pytest.raises(HubError, match="--data names .*no-photos.*not a folder"):
+        missing.check()
+    missing.data = None
+    assert missing.environment("student")["COURSE_DATA"] == "sample", "no server may download the photos"
+
+
 def test_the_refusal_is_one_message_and_exit_code_2(tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.setattr(hub.os, "geteuid", lambda: 1000)
     code = cli.main(["--course", str(ROOT), "hub", "--state", str(tmp_path / "s"), "--setup-only"])
