@@ -49,16 +49,21 @@ def show_predictions(image: np.ndarray, predictions: Sequence[tuple[str, str, fl
     return fig
 
 
-def show_history(history, *, title: str = "", metrics: Sequence[str] = ("accuracy", "loss")) -> plt.Figure:
+def show_history(
+    history, *, title: str = "", metrics: Sequence[str] = ("accuracy", "loss"), validation_every: int = 1
+) -> plt.Figure:
     """Training and validation curves from ``model.fit``'s history (or its ``.history``
-    dict), one panel per metric: the picture that shows overfitting."""
+    dict), one panel per metric: the picture that shows overfitting. ``validation_every``
+    is ``fit``'s ``validation_freq`` (validation after epochs k, 2k, ...)."""
     logs = getattr(history, "history", history)
     fig, axes = plt.subplots(1, len(metrics), figsize=(5 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes.flat, metrics):
         epochs = np.arange(1, len(logs[metric]) + 1)
-        ax.plot(epochs, logs[metric], "o-", label="training")
+        marker = 4 if len(epochs) > 40 else 6
+        ax.plot(epochs, logs[metric], "o-", markersize=marker, label="training")
         if f"val_{metric}" in logs:
-            ax.plot(epochs, logs[f"val_{metric}"], "s-", label="validation")
+            validation = logs[f"val_{metric}"]
+            ax.plot(validation_every * np.arange(1, len(validation) + 1), validation, "s-", markersize=marker, label="validation")
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)

@@ -64,6 +64,19 @@ def test_compile_binary_uses_the_lecture_settings() -> None:
         models.compile_binary(models.lecture_convnet(64), optimizer="sgd")
 
 
+@pytest.mark.parametrize("warmup_epochs", [0, 2])
+def test_compile_cosine_rises_to_its_peak_then_falls_to_zero(warmup_epochs: int) -> None:
+    model = models.compile_cosine(models.lecture_convnet(64, mixed_precision=False), 10, 7, peak=2e-3, warmup_epochs=warmup_epochs)
+    schedule = model.optimizer._learning_rate  # the schedule itself (learning_rate is its current value)
+    rate = lambda step: float(schedule(step))  # noqa: E731
+    assert rate(0) == pytest.approx(0.0 if warmup_epochs else 2e-3)
+    assert rate(warmup_epochs * 7) == pytest.approx(2e-3)
+    assert rate(70) == pytest.approx(0.0, abs=1e-9)
+    steps = range(warmup_epochs * 7, 71)
+    assert all(rate(a) >= rate(b) for a, b in zip(steps, steps[1:]))  # only falls after the warm-up
+    assert model.loss == "binary_crossentropy" and type(model.optimizer).__name__ == "Adam"
+
+
 def test_augmentation_changes_images_in_training_only() -> None:
     pipeline = models.augmentation(seed=1)
     assert [layer.name for layer in pipeline.layers] == ["flip", "rotation", "zoom", "translation"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import numpy as np
 
 from course_lib import plots
 
@@ -20,3 +21,14 @@ def test_show_phases_draws_the_phases_end_to_end():
     assert [list(line.get_xdata()) for line in training] == [[1, 2, 3], [4, 5]]
     assert [t.get_text() for t in ax.texts] == ["head", "fine-tuning"]
     matplotlib.pyplot.close(fig)
+
+
+def test_history_puts_sparse_validation_at_the_epochs_it_was_measured():
+    logs = {"accuracy": list(np.linspace(0.5, 0.9, 10)), "loss": list(np.linspace(0.7, 0.3, 10)),
+            "val_accuracy": [0.6, 0.8], "val_loss": [0.6, 0.4]}  # fit(..., validation_freq=5)
+    figure = plots.show_history(logs, validation_every=5)
+    training, validation = figure.axes[0].get_lines()
+    assert list(training.get_xdata()) == list(range(1, 11))
+    assert list(validation.get_xdata()) == [5, 10] and list(validation.get_ydata()) == [0.6, 0.8]
+    every_epoch = plots.show_history({**logs, "val_accuracy": logs["accuracy"], "val_loss": logs["loss"]})
+    assert list(every_epoch.axes[1].get_lines()[1].get_xdata()) == list(range(1, 11))
