@@ -7,7 +7,8 @@ Measures, and writes to ``benchmarks/results.json`` and ``benchmarks/results.md`
 2. throughput of the pretrained base (EfficientNet-Lite0 at 160 and 224 px) and of the
    book's VGG16 base (random weights) at 150 px, batch 32 and 64, measured interleaved in
    this process, and each as a fraction of this CPU's fp32 peak;
-3. training chapter 1's model in float32 and in mixed bfloat16;
+3. training chapter 1's model in float32 and in mixed bfloat16, and with augmentation and
+   dropout on chapter 1's schedule once per seed (mean and range of the test accuracy);
 4. one heatmap of each explanation method, their deletion/insertion areas against
    random orders, and one filter visualization;
 5. autograding one submission (the solution) of each chapter;
@@ -175,6 +176,42 @@ def training(steps: int = 15, image_size: int = 150, batch: int = 32) -> list[di
         row["images_per_s"] = round(row["images_per_s"], 1)
         row["epoch_s"] = round(2000 / row["images_per_s"], 1)  # the 2000 training photos
     return rows
+
+
+def scratch_seeds(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
+    """Chapter 1's convnet with augmentation and dropout trained on the book's photos with
+    chapter 1's schedule (:data:`models.SCRATCH`) once per seed: test accuracy and training
+    time of each, their mean and range, against the issue's target and the book."""
+    from course_lib import data, models, results
+    from course_lib.backend import keras
+
+    if data.source().is_sample:
+        return {"skipped": "needs the book's photos (set COURSE_DATA_DIR): the course's sample has 120 training photos"}
+    recipe = models.SCRATCH
+    train = data.load_split("train", recipe.image_size, recipe.batch_size)
+    validation = data.load_split("validation", recipe.image_size, recipe.batch_size)
+    test = data.load_split("test", recipe.image_size, recipe.batch_size)
+    rows = []
+    for seed in seeds:
+        keras.utils.set_random_seed(seed)
+        model = models.scratch_model(recipe)
+        models.compile_cosine(model, recipe.epochs, len(train), peak=recipe.peak, warmup_epochs=recipe.warmup_epochs)
+        start = time.perf_counter()
+        model.fit(train, validation_data=validation, epochs=recipe.epochs, validation_freq=recipe.validate_every,
+                  shuffle=False, verbose=0)
+        seconds = time.perf_counter() - start
+        rows.append({"seed": seed, "test_accuracy": round(float(model.evaluate(test, verbose=0)[1]), 4), "seconds": round(seconds, 1)})
+        print(f"   seed {seed}: {rows[-1]['test_accuracy']:.1%} in {seconds:.0f} s", flush=True)
+    accuracies = [row["test_accuracy"] for row in rows]
+    return {
+        "recipe": recipe.describe(),
+        "rows": rows,
+        "mean": round(float(np.mean(accuracies)), 4),
+        "min": min(accuracies),
+        "max": max(accuracies),
+        "slowest_s": max(row["seconds"] for row in rows),
+        "book": str(results.METHODS["scratch_augmented"][1]),
+    }
 
 
 # --- visualization --------------------------------------------------------------------
@@ -350,6 +387,47 @@ def course() -> dict:
 # --- report ---------------------------------------------------------------------------
 
 
+SCRATCH_TARGET = (0.84, 9 * 60)  # test accuracy, seconds of training: the chapters issue's goal
+
+
+def _scratch_markdown(run: dict) -> list[str]:
+    lines = ["", "## From scratch with augmentation and dropout: one run per seed", ""]
+    if "skipped" in run:
+        return lines + [f"Skipped: {run['skipped']}."]
+    target, seconds = SCRATCH_TARGET
+    lines += [f"Chapter 1's schedule, {run['recipe']}, on the book's photos (`bench.scratch_seeds`).", "",
+              "| seed | test accuracy | training time |", "|---|---|---|"]  # fmt: skip
+    lines += [f"| {r['seed']} | {r['test_accuracy']:.1%} | {r['seconds']:.0f} s |" for r in run["rows"]]
+    met = run["mean"] >= target and run["slowest_s"] <= seconds
+    lines += ["", f"Mean **{run['mean']:.1%}** (range {run['min']:.1%} to {run['max']:.1%}) over {len(run['rows'])} seeds, "
+              f"slowest {run['slowest_s'] / 60:.1f} min; target ≥ {target:.0%} in ≤ {seconds // 60} min: "
+              f"{'met' if met else 'missed'}. The book: {run['book']}."]  # fmt: skip
+    return lines
+
+
+def _experiments_markdown(measured: dict) -> list[str]:
+    """Chapter 2's small-data and data-shift runs, as the course run recorded them."""
+    lines = []
+    if "small_data" in measured:
+        runs = measured["small_data"]["runs"]
+        lines += ["", "## Few photos: the three ways, like for like (chapter 2, section 5)", "",
+                  f"Fresh heads, the same epochs and optimizer, on {runs[0]['training_photos']} training photos; "
+                  "test accuracy averaged with mirror images.", "",
+                  "| image size | method | epochs | test accuracy | seconds |", "|---|---|---|---|---|"]  # fmt: skip
+        lines += [f"| {r['image_size']} | {r['method']} | {r['epochs']} | {r['test_accuracy']:.1%} | {r['seconds']:.0f} |" for r in runs]
+    if "feature_extraction_augmented" in measured and "same_budget_features_accuracy" in measured["feature_extraction_augmented"]:
+        row = measured["feature_extraction_augmented"]
+        lines += ["", f"With all 2,000 photos, a fresh head for {row['epochs']} epoch: {row['test_accuracy']:.1%} behind augmentation, "
+                  f"{row['same_budget_features_accuracy']:.1%} on the saved features (the same budget)."]  # fmt: skip
+    if "data_shift" in measured:
+        lines += ["", "## A shift of data set (chapter 2, section 6)", "",
+                  "| model | its test photos: cats / dogs / all | Oxford pets: cats / dogs / all |", "|---|---|---|"]
+        for name, row in measured["data_shift"]["models"].items():
+            cells = [" / ".join(f"{row[where][k]:.1%}" for k in ("cats", "dogs", "all")) for where in ("test", "oxford")]
+            lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
+    return lines
+
+
 def _pct(value) -> str:
     return "–" if value is None else f"{value:.1%}"
 
@@ -377,6 +455,10 @@ def markdown(results: dict) -> str:
                   f"peak memory {run['peak_memory_gb']} GB (build process and kernels together).", "",
                   "| notebook | status | seconds |", "|---|---|---|"]  # fmt: skip
         lines += [f"| {n['assignment']} | {n['status']} | {n['seconds']:.0f} |" for n in run["notebooks"]]
+    if "course" in results:
+        lines += _experiments_markdown(results["course"]["measurements"])
+    if "scratch_seeds" in results:
+        lines += _scratch_markdown(results["scratch_seeds"])
     if "throughput" in results:
         rows = results["throughput"]
         best = {(name, size): max(r["images_per_s"] for r in rows if r["model"] == name and r["image_size"] == size)
@@ -466,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.skip_course:
         print("== the whole course, full mode", flush=True)
         results["course"] = course()
+    print("== chapter 1's convnet from scratch, one run per seed", flush=True)
+    results["scratch_seeds"] = scratch_seeds()
     print("== throughput", flush=True)
     results["throughput"] = throughput()
     print("== training, float32 against bfloat16", flush=True)
