@@ -49,11 +49,6 @@ def _accuracy(labels: np.ndarray, probabilities) -> float:
     return float(np.mean((np.ravel(probabilities) > 0.5) == labels))
 
 
-def _compiled(model: keras.Model) -> keras.Model:
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
-    return model
-
-
 def run(
     steps: Steps,
     image_size: int,
@@ -81,13 +76,13 @@ def run(
 
     results = []
     tick = time.perf_counter()
-    head = _compiled(steps.build_head(train_features.shape[1:]))
+    head = models.compile_binary(steps.build_head(train_features.shape[1:]), 1e-3, "adam")
     head.fit(train_features, train_labels, epochs=epochs, batch_size=batch_size, verbose=0)
     results.append(Result(METHODS[0], image_size, photos, epochs, head_accuracy(head), time.perf_counter() - tick))
 
     tick = time.perf_counter()
     head = steps.build_head(train_features.shape[1:])
-    model = _compiled(steps.augmented_model(base, head, models.augmentation(seed=seed)))
+    model = models.compile_binary(steps.augmented_model(base, head, models.augmentation(seed=seed)), 1e-3, "adam")
     train = data.load_split("train", image_size, batch_size, limit_per_class=per_class, seed=seed)
     model.fit(train, epochs=epochs, shuffle=False, verbose=0)  # the split reshuffles itself each epoch
     results.append(Result(METHODS[1], image_size, photos, epochs, head_accuracy(head), time.perf_counter() - tick))

@@ -77,7 +77,6 @@ def test_compile_cosine_rises_to_its_peak_then_falls_to_zero(warmup_epochs: int)
     assert model.loss == "binary_crossentropy" and type(model.optimizer).__name__ == "Adam"
 
 
-
 def test_compile_cosine_skips_the_warm_up_of_a_one_epoch_run() -> None:  # fast mode: 1 epoch, SCRATCH's 2 of warm-up
     model = models.compile_cosine(models.lecture_convnet(64, mixed_precision=False), 1, 5, peak=1e-3, warmup_epochs=2)
     schedule = model.optimizer._learning_rate
