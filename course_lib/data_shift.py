@@ -92,15 +92,23 @@ class Shift:
         return {"test": self.test, "oxford": self.oxford}
 
 
-def score(predict: Callable[[np.ndarray], np.ndarray], image_size: int, model: str) -> Shift:
+def score(
+    predict: Callable[[np.ndarray], np.ndarray], image_size: int, model: str, *, test_probabilities: np.ndarray | None = None
+) -> Shift:
     """Score ``predict`` (uint8 images to probabilities of a dog) on the test split in use
-    and on every Oxford photo, at ``image_size``; ``model`` names it in figures."""
+    and on every Oxford photo, at ``image_size``; ``model`` names it in figures.
+    ``test_probabilities``, where the test photos were already predicted (in their order),
+    are used instead of predicting them again."""
     test_images, test_labels = data.load_arrays("test", image_size)
+    if test_probabilities is None:
+        test_probabilities = predict(test_images)
+    elif len(test_probabilities) != len(test_labels):
+        raise ValueError(f"test_probabilities has {len(test_probabilities)} values for {len(test_labels)} test photos")
     oxford = oxford_pets(image_size)
     p_oxford = predict(oxford.images)
     return Shift(
         model,
-        accuracy_by_class(predict(test_images), test_labels),
+        accuracy_by_class(test_probabilities, test_labels),
         accuracy_by_class(p_oxford, oxford.labels),
         accuracy_by_breed(p_oxford, oxford),
         frozenset(breed for breed, label in zip(oxford.breeds, oxford.labels) if label > 0.5),

@@ -66,6 +66,21 @@ def test_score_measures_a_model_on_both_data_sets(book_like):
     assert always_dog.oxford == {"cats": 0.0, "dogs": 1.0, "all": 0.5}
 
 
+def test_score_reuses_test_probabilities_it_is_given(book_like):
+    seen = []
+
+    def predict(images):
+        seen.append(len(images))
+        return np.ones(len(images))
+
+    all_cats = np.zeros(8)  # the test photos, already predicted: every one a cat
+    shift = data_shift.score(predict, 24, "given", test_probabilities=all_cats)
+    assert seen == [238]  # only the Oxford photos were predicted
+    assert shift.test == {"cats": 1.0, "dogs": 0.0, "all": 0.5} and shift.oxford["all"] == 0.5
+    with pytest.raises(ValueError, match="3 values for 8 test photos"):
+        data_shift.score(predict, 24, "short", test_probabilities=np.zeros(3))
+
+
 def test_on_the_sample_there_is_nothing_unseen(monkeypatch):
     monkeypatch.setenv("COURSE_DATA", "sample")
     sources.forget()
