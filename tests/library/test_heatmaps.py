@@ -185,7 +185,8 @@ def test_every_method_side_by_side(tiny_classifier):
     maps = heatmaps.explain(tiny_classifier, image, 2, "conv")
     assert list(maps) == ["Grad-CAM", "Grad-CAM++", "Eigen-CAM", "occlusion"]
     assert all(m.min() >= 0 and m.max() <= 1 + 1e-6 for m in maps.values())
-    np.testing.assert_allclose(maps["Grad-CAM"], heatmaps.GradCam(tiny_classifier, "conv")(image, 2))
+    # the same map as Grad-CAM on its own, to float32 rounding (which can differ between two compiled calls)
+    np.testing.assert_allclose(maps["Grad-CAM"], heatmaps.GradCam(tiny_classifier, "conv")(image, 2), rtol=1e-5, atol=1e-6)
     figures_closed(lambda: heatmaps.show_methods(image, maps, "noise"))
 
 
