@@ -9,6 +9,8 @@ Measures, and writes to ``benchmarks/results.json`` and ``benchmarks/results.md`
    this process, and each as a fraction of this CPU's fp32 peak;
 3. training chapter 1's model in float32 and in mixed bfloat16, and with augmentation and
    dropout on chapter 1's schedule once per seed (mean and range of the test accuracy);
+   chapter 2's few-photos comparison over random subsets, with the course's pooled head
+   and the book's flattened one;
 4. one heatmap of each explanation method, their deletion/insertion areas against
    random orders, and one filter visualization;
 5. autograding one submission (the solution) of each chapter;
@@ -214,6 +216,67 @@ def scratch_seeds(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     }
 
 
+def small_data_subsets(image_size: int = 96, per_class: int = 50, seeds: tuple[int, ...] = (0, 1, 2, 3),
+                       epochs: int = 30, fine_tune_epochs: int = 10) -> dict:
+    """Chapter 2, section 5, over several random subsets instead of the notebook's one: on
+    ``per_class`` random training photos of each class (a new subset per seed), a fresh
+    head on the saved features, the same head trained behind augmentation, and that model
+    fine-tuned from ``block7a``; once with the course's head (global average pooling) and
+    once with the book's (flattened feature maps). Mean and range of each method's test
+    accuracy, averaged with mirror images."""
+    from course_lib import data, features, models, pretrained
+    from course_lib.backend import keras
+
+    if data.source().is_sample:
+        return {"skipped": "needs the book's photos (set COURSE_DATA_DIR): the course's sample has 120 training photos"}
+    base = pretrained.efficientnet_lite0(include_top=False, image_size=image_size, pooling=None)
+    base.trainable = False
+    start_weights = base.get_weights()
+    images, labels = data.load_arrays("train", image_size)
+    train_maps, _ = features.extract(base, "train")
+    test_images, test_labels = data.load_arrays("test", image_size)
+    test_maps, _ = features.extract(base, "test")
+    mirrored_maps, _ = features.extract(base, "test", flip=True)
+
+    def accuracy(probabilities, mirrored_probabilities) -> float:  # averaged with mirror images
+        mean = (np.ravel(probabilities) + np.ravel(mirrored_probabilities)) / 2
+        return round(float(np.mean((mean > 0.5) == test_labels)), 4)
+
+    rows = []
+    for pooling, head_name in (("avg", "pooled (the course's)"), ("flatten", "flattened maps (the book's)")):
+        for seed in seeds:
+            rng = np.random.default_rng(seed)
+            chosen = np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in (0, 1)])
+            keras.utils.set_random_seed(seed)
+            base.set_weights(start_weights)
+            base.trainable = False
+            head = models.compile_binary(models.classifier_head(train_maps.shape[1:], pooling=pooling), 1e-3, "adam")
+            head.fit(train_maps[chosen], labels[chosen], epochs=epochs, batch_size=20, verbose=0)
+            scores = {"feature extraction": accuracy(head.predict(test_maps, verbose=0), head.predict(mirrored_maps, verbose=0))}
+            head = models.classifier_head(train_maps.shape[1:], pooling=pooling)
+            inputs = keras.Input(images.shape[1:])
+            model = keras.Model(inputs, head(base(models.augmentation(seed=seed)(inputs), training=False)))
+            models.compile_binary(model, 1e-3, "adam").fit(images[chosen], labels[chosen], epochs=epochs, batch_size=20, verbose=0)
+            scores["+ augmentation"] = accuracy(head.predict(test_maps, verbose=0), head.predict(mirrored_maps, verbose=0))
+            base.trainable = True
+            unfrozen = False
+            for layer in base.layers:  # block7a up, BatchNormalization frozen: chapter 2's fine-tuning
+                unfrozen = unfrozen or layer.name == "block7a_expand_conv"
+                layer.trainable = unfrozen and not isinstance(layer, keras.layers.BatchNormalization)
+            models.compile_binary(model, 1e-5, "adam").fit(images[chosen], labels[chosen], epochs=fine_tune_epochs,
+                                                           batch_size=20, verbose=0)
+            scores["+ fine-tuning"] = accuracy(model.predict(test_images, verbose=0), model.predict(test_images[:, :, ::-1], verbose=0))
+            rows.append({"head": head_name, "seed": seed, **scores})
+            print(f"   {head_name}, subset {seed}: " + ", ".join(f"{k} {v:.1%}" for k, v in scores.items()), flush=True)
+    summary = {}
+    for head_name in dict.fromkeys(row["head"] for row in rows):
+        for method in ("feature extraction", "+ augmentation", "+ fine-tuning"):
+            values = [row[method] for row in rows if row["head"] == head_name]
+            summary.setdefault(head_name, {})[method] = {"mean": round(float(np.mean(values)), 4), "min": min(values), "max": max(values)}
+    return {"image_size": image_size, "training_photos": 2 * per_class, "epochs": epochs, "fine_tune_epochs": fine_tune_epochs,
+            "subsets": len(seeds), "rows": rows, "summary": summary}
+
+
 # --- visualization --------------------------------------------------------------------
 
 
@@ -405,6 +468,20 @@ def _scratch_markdown(run: dict) -> list[str]:
     return lines
 
 
+def _subsets_markdown(run: dict) -> list[str]:
+    lines = ["", "## Few photos over random subsets (`bench.small_data_subsets`)", ""]
+    if "skipped" in run:
+        return lines + [f"Skipped: {run['skipped']}."]
+    lines += [f"Chapter 2's section 5 at {run['image_size']} px on {run['subsets']} random subsets of {run['training_photos']} "
+              f"training photos (a new subset per seed): fresh heads for {run['epochs']} epochs of Adam at 1e-3, fine-tuning "
+              f"{run['fine_tune_epochs']} more at 1e-5 from block7a; test accuracy averaged with mirror images, "
+              "mean [range].", "", "| head | feature extraction | + augmentation | + fine-tuning |", "|---|---|---|---|"]  # fmt: skip
+    for head, methods in run["summary"].items():
+        cells = [f"{m['mean']:.1%} [{m['min']:.1%}, {m['max']:.1%}]" for m in methods.values()]
+        lines.append(f"| {head} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def _experiments_markdown(measured: dict) -> list[str]:
     """Chapter 2's small-data and data-shift runs, as the course run recorded them."""
     lines = []
@@ -459,6 +536,8 @@ def markdown(results: dict) -> str:
         lines += _experiments_markdown(results["course"]["measurements"])
     if "scratch_seeds" in results:
         lines += _scratch_markdown(results["scratch_seeds"])
+    if "small_data_subsets" in results:
+        lines += _subsets_markdown(results["small_data_subsets"])
     if "throughput" in results:
         rows = results["throughput"]
         best = {(name, size): max(r["images_per_s"] for r in rows if r["model"] == name and r["image_size"] == size)
@@ -550,6 +629,8 @@ def main(argv: list[str] | None = None) -> int:
         results["course"] = course()
     print("== chapter 1's convnet from scratch, one run per seed", flush=True)
     results["scratch_seeds"] = scratch_seeds()
+    print("== chapter 2, few photos, over random subsets", flush=True)
+    results["small_data_subsets"] = small_data_subsets()
     print("== throughput", flush=True)
     results["throughput"] = throughput()
     print("== training, float32 against bfloat16", flush=True)
