@@ -226,6 +226,7 @@ def small_data_subsets(image_size: int = 96, per_class: int = 50, seeds: tuple[i
     accuracy, averaged with mirror images."""
     from course_lib import data, features, models, pretrained
     from course_lib.backend import keras
+    from course_lib.small_data import METHODS
 
     if data.source().is_sample:
         return {"skipped": "needs the book's photos (set COURSE_DATA_DIR): the course's sample has 120 training photos"}
@@ -242,6 +243,9 @@ def small_data_subsets(image_size: int = 96, per_class: int = 50, seeds: tuple[i
         mean = (np.ravel(probabilities) + np.ravel(mirrored_probabilities)) / 2
         return round(float(np.mean((mean > 0.5) == test_labels)), 4)
 
+    def head_accuracy(head) -> float:  # the frozen base's saved maps stand in for its images
+        return accuracy(head.predict(test_maps, verbose=0), head.predict(mirrored_maps, verbose=0))
+
     rows = []
     for pooling, head_name in (("avg", "pooled (the course's)"), ("flatten", "flattened maps (the book's)")):
         for seed in seeds:
@@ -252,12 +256,12 @@ def small_data_subsets(image_size: int = 96, per_class: int = 50, seeds: tuple[i
             base.trainable = False
             head = models.compile_binary(models.classifier_head(train_maps.shape[1:], pooling=pooling), 1e-3, "adam")
             head.fit(train_maps[chosen], labels[chosen], epochs=epochs, batch_size=20, verbose=0)
-            scores = {"feature extraction": accuracy(head.predict(test_maps, verbose=0), head.predict(mirrored_maps, verbose=0))}
+            scores = {METHODS[0]: head_accuracy(head)}
             head = models.classifier_head(train_maps.shape[1:], pooling=pooling)
             inputs = keras.Input(images.shape[1:])
             model = keras.Model(inputs, head(base(models.augmentation(seed=seed)(inputs), training=False)))
             models.compile_binary(model, 1e-3, "adam").fit(images[chosen], labels[chosen], epochs=epochs, batch_size=20, verbose=0)
-            scores["+ augmentation"] = accuracy(head.predict(test_maps, verbose=0), head.predict(mirrored_maps, verbose=0))
+            scores[METHODS[1]] = head_accuracy(head)
             base.trainable = True
             unfrozen = False
             for layer in base.layers:  # block7a up, BatchNormalization frozen: chapter 2's fine-tuning
@@ -265,14 +269,16 @@ def small_data_subsets(image_size: int = 96, per_class: int = 50, seeds: tuple[i
                 layer.trainable = unfrozen and not isinstance(layer, keras.layers.BatchNormalization)
             models.compile_binary(model, 1e-5, "adam").fit(images[chosen], labels[chosen], epochs=fine_tune_epochs,
                                                            batch_size=20, verbose=0)
-            scores["+ fine-tuning"] = accuracy(model.predict(test_images, verbose=0), model.predict(test_images[:, :, ::-1], verbose=0))
+            mirrored_images = test_images[:, :, ::-1]
+            scores[METHODS[2]] = accuracy(model.predict(test_images, verbose=0), model.predict(mirrored_images, verbose=0))
             rows.append({"head": head_name, "seed": seed, **scores})
             print(f"   {head_name}, subset {seed}: " + ", ".join(f"{k} {v:.1%}" for k, v in scores.items()), flush=True)
     summary = {}
     for head_name in dict.fromkeys(row["head"] for row in rows):
-        for method in ("feature extraction", "+ augmentation", "+ fine-tuning"):
+        for method in METHODS:
             values = [row[method] for row in rows if row["head"] == head_name]
-            summary.setdefault(head_name, {})[method] = {"mean": round(float(np.mean(values)), 4), "min": min(values), "max": max(values)}
+            summary.setdefault(head_name, {})[method] = {"mean": round(float(np.mean(values)), 4),
+                                                         "min": min(values), "max": max(values)}
     return {"image_size": image_size, "training_photos": 2 * per_class, "epochs": epochs, "fine_tune_epochs": fine_tune_epochs,
             "subsets": len(seeds), "rows": rows, "summary": summary}
 
