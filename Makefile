@@ -15,7 +15,7 @@ help:
 	@echo "make lab      open the course in JupyterLab"
 	@echo "make grade    grade your notebooks (all, or NB=notebooks/<name>/<name>.ipynb), hidden tests included"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
-	@echo "make bench    measure speed and accuracy in full mode: benchmarks/results.md"
+	@echo "make bench    measure speed and accuracy in full mode: benchmarks/results.md (BENCH_ARGS=\"--only SECTION\": one part)"
 	@echo "make hub      set up and run the class's JupyterHub on this machine, as root (INSTRUCTORS.md)"
 	@echo "make setup    only create .venv and install the course"
 
@@ -46,7 +46,7 @@ grade: $(STAMP)
 	$(BIN)/convnet-course grade $(NB)
 
 bench: release
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 hub: release
 	$(BIN)/convnet-course hub $(HUB_ARGS)

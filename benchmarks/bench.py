@@ -16,6 +16,9 @@ Measures, and writes to ``benchmarks/results.json`` and ``benchmarks/results.md`
 5. autograding one submission (the solution) of each chapter;
 6. autograding a class of 40 submissions with 1 and 2 parallel workers.
 
+``make bench BENCH_ARGS="--only small_data_subsets"`` measures only the sections named and
+merges them into the saved results, each stamped with its own date and CPU.
+
 Benchmarks report numbers; they are not tests and have no pass/fail.
 """
 
@@ -459,8 +462,23 @@ def course() -> dict:
 SCRATCH_TARGET = (0.84, 9 * 60)  # test accuracy, seconds of training: the chapters issue's goal
 
 
-def _scratch_markdown(run: dict) -> list[str]:
-    lines = ["", "## From scratch with augmentation and dropout: one run per seed", ""]
+def _apart(results: dict, section: str) -> list[str]:
+    """A line naming where and when ``section`` was measured, when not with the rest."""
+    stamp = results.get("apart", {}).get(section)
+    if not stamp:
+        return []
+    return [f"Measured apart (`bench.py --only {section}`): {stamp['date']} on {stamp['cpu']['model']}, "
+            f"{stamp['cpu']['cores']} cores, Keras {stamp['keras']} ({stamp['backend']}).", ""]  # fmt: skip
+
+
+def _machine(results: dict, section: str) -> dict:
+    """The CPU ``section`` was measured on."""
+    return results.get("apart", {}).get(section, results)["cpu"]
+
+
+def _scratch_markdown(results: dict) -> list[str]:
+    run = results["scratch_seeds"]
+    lines = ["", "## From scratch with augmentation and dropout: one run per seed", "", *_apart(results, "scratch_seeds")]
     if "skipped" in run:
         return lines + [f"Skipped: {run['skipped']}."]
     target, seconds = SCRATCH_TARGET
@@ -474,8 +492,9 @@ def _scratch_markdown(run: dict) -> list[str]:
     return lines
 
 
-def _subsets_markdown(run: dict) -> list[str]:
-    lines = ["", "## Few photos over random subsets (`bench.small_data_subsets`)", ""]
+def _subsets_markdown(results: dict) -> list[str]:
+    run = results["small_data_subsets"]
+    lines = ["", "## Few photos over random subsets (`bench.small_data_subsets`)", "", *_apart(results, "small_data_subsets")]
     if "skipped" in run:
         return lines + [f"Skipped: {run['skipped']}."]
     lines += [f"Chapter 2's section 5 at {run['image_size']} px on {run['subsets']} random subsets of {run['training_photos']} "
@@ -520,10 +539,11 @@ def markdown(results: dict) -> str:
 
     lines = ["# Benchmarks", "", f"Measured {results['date']} on {results['cpu']['model']}, "
              f"{results['cpu']['cores']} cores, {results['python']}, Keras {results['keras']} "
-             f"({results['backend']}). `make bench` writes this file.", ""]  # fmt: skip
+             f"({results['backend']}). `make bench` writes this file"
+             f"{'; a section measured apart says so' if results.get('apart') else ''}.", ""]  # fmt: skip
     if "course" in results:
         run = results["course"]
-        lines += ["## Accuracy per method (full mode, test split)", "",
+        lines += ["## Accuracy per method (full mode, test split)", "", *_apart(results, "course"),
                   "| method | test accuracy | training time | book | target |", "|---|---|---|---|---|"]  # fmt: skip
         for row in recorded.comparison(run["measurements"]):
             target = TARGETS.get(row["key"])
@@ -541,20 +561,21 @@ def markdown(results: dict) -> str:
     if "course" in results:
         lines += _experiments_markdown(results["course"]["measurements"])
     if "scratch_seeds" in results:
-        lines += _scratch_markdown(results["scratch_seeds"])
+        lines += _scratch_markdown(results)
     if "small_data_subsets" in results:
-        lines += _subsets_markdown(results["small_data_subsets"])
+        lines += _subsets_markdown(results)
     if "throughput" in results:
         rows = results["throughput"]
         best = {(name, size): max(r["images_per_s"] for r in rows if r["model"] == name and r["image_size"] == size)
                 for name, size in {(r["model"], r["image_size"]) for r in rows}}  # fmt: skip
         vgg = max(v for (name, _), v in best.items() if name.startswith("VGG16"))
-        lines += ["", "## Throughput of the pretrained bases (inference, random images)", "",
+        machine = _machine(results, "throughput")
+        lines += ["", "## Throughput of the pretrained bases (inference, random images)", "", *_apart(results, "throughput"),
                   "| base | image size | batch | images/s | GFLOP/image | achieved GFLOP/s | of nominal fp32 peak | of measured fp32 matmul |",
                   "|---|---|---|---|---|---|---|---|"]  # fmt: skip
         for r in rows:
-            share = r["achieved_gflops"] / results["cpu"]["peak_gflops"]
-            matmul = r["achieved_gflops"] / results["cpu"]["matmul_gflops"]
+            share = r["achieved_gflops"] / machine["peak_gflops"]
+            matmul = r["achieved_gflops"] / machine["matmul_gflops"]
             lines.append(f"| {r['model']} | {r['image_size']} | {r['batch']} | {r['images_per_s']} | "
                          f"{r['gflops_per_image']} | {r['achieved_gflops']} | {share:.0%} | {matmul:.0%} |")  # fmt: skip
         lines += [""] + [
@@ -562,14 +583,14 @@ def markdown(results: dict) -> str:
             f"(target ≥ 5x: {'met' if value / vgg >= 5 else 'missed'})."
             for (name, size), value in sorted(best.items()) if not name.startswith("VGG16")
         ]
-        lines += ["", f"Nominal fp32 peak: {results['cpu']['peak_gflops']} GFLOP/s = {results['cpu']['assumptions']}. "
-                  f"Measured: one 4096x4096 fp32 matrix product runs at {results['cpu']['matmul_gflops']} GFLOP/s, "
+        lines += ["", f"Nominal fp32 peak: {machine['peak_gflops']} GFLOP/s = {machine['assumptions']}. "
+                  f"Measured: one 4096x4096 fp32 matrix product runs at {machine['matmul_gflops']} GFLOP/s, "
                   "above the nominal peak because the cores run faster than their base clock (turbo); "
                   "it is the better yardstick of what this CPU sustains. FLOPs count convolutions and dense layers "
                   "(2 per multiply-add), not batch norm or activations."]  # fmt: skip
     if "training" in results:
         rows = results["training"]
-        lines += ["", "## Training from scratch: float32 against mixed bfloat16", "",
+        lines += ["", "## Training from scratch: float32 against mixed bfloat16", "", *_apart(results, "training"),
                   f"Chapter 1's model at 150 px behind `models.augmentation()` (flip, rotation, zoom, translation), "
                   "batch 32, training steps on random images. "
                   f"The course trains in mixed bfloat16 here: {'yes' if results['mixed_precision'] else 'no'} "
@@ -580,7 +601,7 @@ def markdown(results: dict) -> str:
         lines += ["", f"bfloat16: **{speed['mixed bfloat16'] / speed['float32']:.1f}x** float32."]
     if "visualization" in results:
         v = results["visualization"]
-        lines += ["", "## Visualization", "",
+        lines += ["", "## Visualization", "", *_apart(results, "visualization"),
                   f"- one Grad-CAM (EfficientNet-Lite0, 224 px, median after warm-up): **{v['grad_cam_ms']} ms** "
                   f"(target < 100 ms: {'met' if v['grad_cam_ms'] < 100 else 'missed'})",
                   f"- one filter pattern (gradient ascent): {v['filter_visualization_s']} s"]  # fmt: skip
@@ -595,13 +616,14 @@ def markdown(results: dict) -> str:
                     "yes" if row["deletion"] < random["deletion"] and row["insertion"] > random["insertion"] else "no")
                 lines.append(f"| {name} | {ms} | {row['deletion']:.3f} | {row['insertion']:.3f} | {beats} |")
     if "autograding" in results:
-        lines += ["", "## Autograding one submission (the solution)", "", "| chapter | seconds | score |", "|---|---|---|"]
+        lines += ["", "## Autograding one submission (the solution)", "", *_apart(results, "autograding"), "| chapter | seconds | score |", "|---|---|---|"]
         lines += [f"| {r['assignment']} | {r['seconds']} | {r['score']} |" for r in results["autograding"]]
         worst = max(r["seconds"] for r in results["autograding"])
         lines += ["", f"Target < 20 s per submission: {'met' if worst < 20 else 'missed'} (slowest {worst} s)."]
     if "class_grading" in results:
         c = results["class_grading"]
-        lines += ["", "## Autograding a class", "",
+        machine = _machine(results, "class_grading")
+        lines += ["", "## Autograding a class", "", *_apart(results, "class_grading"),
                   f"`convnet-course autograde --workers W` on a class of {c['submissions']} submissions of "
                   f"{c['assignment']} (copies of the solution, one in four with a wrong answer), each submission "
                   "in its own worker process and kernel; the whole command timed, in a scratch course.", "",
@@ -610,16 +632,46 @@ def markdown(results: dict) -> str:
         lines += [f"| {r['workers']} | {r['seconds']} | {r['per_minute']} | {r['seconds_each']} | {r['graded']} | "
                   f"{r['full_marks']} |" for r in c["rows"]]  # fmt: skip
         lines += ["", f"Speed-up, {c['rows'][-1]['workers']} workers against {c['rows'][0]['workers']}: **{c['speedup']}x** "
-                  f"on {results['cpu']['cores']} cores. The same grades with every number of workers: "
+                  f"on {machine['cores']} cores. The same grades with every number of workers: "
                   f"{'yes' if c['same_grades'] else 'NO'}. A class of {c['estimate_for']} with {c['best_workers']} workers: "
                   f"about **{c['estimated_minutes']} min** (an estimate from the rate measured above, not a measurement)."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
+def _mixed_precision_training() -> dict:
+    from course_lib import backend
+
+    return {"mixed_precision": backend.bfloat16_is_fast(), "training": training()}
+
+
+SECTIONS = {  # name: (what it prints, how to measure it: a dict of result keys)
+    "course": ("the whole course, full mode", lambda: {"course": course()}),
+    "scratch_seeds": ("chapter 1's convnet from scratch, one run per seed", lambda: {"scratch_seeds": scratch_seeds()}),
+    "small_data_subsets": ("chapter 2, few photos, over random subsets", lambda: {"small_data_subsets": small_data_subsets()}),
+    "throughput": ("throughput", lambda: {"throughput": throughput()}),
+    "training": ("training, float32 against bfloat16", _mixed_precision_training),
+    "visualization": ("visualization", lambda: {"visualization": visualization()}),
+    "autograding": ("autograding", lambda: {"autograding": autograding()}),
+    "class_grading": ("autograding a class, 1 and 2 workers", lambda: {"class_grading": class_grading()}),
+}
+
+
+def merge(earlier: dict, fresh: dict, sections: list[str]) -> dict:
+    """``fresh``'s sections into ``earlier``'s results, each stamped with the date and CPU it
+    was measured on, so that the file never passes one machine's numbers off as another's."""
+    stamp = {key: fresh[key] for key in ("date", "python", "keras", "backend", "cpu")}
+    measured = {key: value for key, value in fresh.items() if key not in stamp}
+    return {**earlier, **measured, "apart": {**earlier.get("apart", {}), **dict.fromkeys(sections, stamp)}}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-course", action="store_true", help="leave out the full-mode course run")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
+                        help="measure only these sections and merge them into the existing results "
+                        f"(each marked with its own date and CPU): {', '.join(SECTIONS)}")  # fmt: skip
     args = parser.parse_args(argv)
+    sections = args.only or [name for name in SECTIONS if not (args.skip_course and name == "course")]
 
     from course_lib.backend import keras
 
@@ -630,27 +682,14 @@ def main(argv: list[str] | None = None) -> int:
         "backend": keras.backend.backend(),
         "cpu": {**cpu(), "matmul_gflops": matmul_gflops()},
     }
-    if not args.skip_course:
-        print("== the whole course, full mode", flush=True)
-        results["course"] = course()
-    print("== chapter 1's convnet from scratch, one run per seed", flush=True)
-    results["scratch_seeds"] = scratch_seeds()
-    print("== chapter 2, few photos, over random subsets", flush=True)
-    results["small_data_subsets"] = small_data_subsets()
-    print("== throughput", flush=True)
-    results["throughput"] = throughput()
-    print("== training, float32 against bfloat16", flush=True)
-    from course_lib import backend
-
-    results["mixed_precision"] = backend.bfloat16_is_fast()
-    results["training"] = training()
-    print("== visualization", flush=True)
-    results["visualization"] = visualization()
-    print("== autograding", flush=True)
-    results["autograding"] = autograding()
-    print("== autograding a class, 1 and 2 workers", flush=True)
-    results["class_grading"] = class_grading()
-    (HERE / "results.json").write_text(json.dumps(results, indent=2))
+    for name in sections:
+        title, measure = SECTIONS[name]
+        print(f"== {title}", flush=True)
+        results.update(measure())
+    saved = HERE / "results.json"
+    if args.only and saved.exists():
+        results = merge(json.loads(saved.read_text()), results, sections)
+    saved.write_text(json.dumps(results, indent=2))
     (HERE / "results.md").write_text(markdown(results))
     print((HERE / "results.md").read_text())
     return 0

@@ -1,0 +1,61 @@
+"""``make bench BENCH_ARGS="--only ..."``: one section measured again joins the saved results,
+marked with its own date and CPU; the others are kept as they were."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+from helpers import ROOT
+
+spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+SUBSETS = {"image_size": 96, "training_photos": 100, "epochs": 30, "fine_tune_epochs": 10, "subsets": 2, "rows": [],
+           "summary": {"pooled": {m: {"mean": 0.9, "min": 0.88, "max": 0.92} for m in ("a", "b", "c")}}}  # fmt: skip
+GRADING = [{"assignment": "01-convnet-basics", "seconds": 12.5, "score": "20.0 / 20"}]
+
+
+def _earlier() -> dict:
+    cpu = {"model": "Old CPU", "cores": 4, "peak_gflops": 100.0, "matmul_gflops": 90.0, "assumptions": "-"}
+    return {"date": "2026-01-01 00:00", "python": "3.11.0", "keras": "3.0.0", "backend": "tensorflow", "cpu": cpu,
+            "autograding": GRADING}  # fmt: skip
+
+
+def test_only_measures_the_named_section_and_keeps_the_rest(tmp_path, monkeypatch) -> None:
+    (tmp_path / "results.json").write_text(json.dumps(_earlier()))
+    monkeypatch.setattr(bench, "HERE", tmp_path)
+    monkeypatch.setattr(bench, "matmul_gflops", lambda: 50.0)
+    ran = []
+    for name in bench.SECTIONS:
+        monkeypatch.setitem(bench.SECTIONS, name, (name, lambda name=name: ran.append(name) or {}))
+    monkeypatch.setitem(bench.SECTIONS, "small_data_subsets", ("subsets", lambda: ran.append("small") or {"small_data_subsets": SUBSETS}))
+
+    assert bench.main(["--only", "small_data_subsets"]) == 0
+
+    assert ran == ["small"]
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert saved["date"] == "2026-01-01 00:00" and saved["autograding"] == GRADING
+    assert saved["small_data_subsets"] == SUBSETS
+    assert saved["apart"]["small_data_subsets"]["cpu"]["model"] != "Old CPU"
+    text = (tmp_path / "results.md").read_text()
+    assert "Measured 2026-01-01 00:00 on Old CPU" in text and "a section measured apart says so" in text
+    subsets = text.split("## Few photos over random subsets")[1]
+    assert subsets.splitlines()[2].startswith("Measured apart (`bench.py --only small_data_subsets`)")
+    grading = text.split("## Autograding one submission")[1].split("##")[0]
+    assert "Measured apart" not in grading and "| 01-convnet-basics | 12.5 | 20.0 / 20 |" in grading
+
+
+def test_merge_stamps_the_section_and_a_full_run_marks_nothing_apart() -> None:
+    fresh = {**_earlier(), "date": "2026-02-02 00:00", "cpu": {**_earlier()["cpu"], "model": "New CPU"}, "small_data_subsets": SUBSETS}
+    merged = bench.merge(_earlier(), fresh, ["small_data_subsets"])
+    assert merged["apart"]["small_data_subsets"]["date"] == "2026-02-02 00:00"
+    assert "Measured apart" in bench.markdown(merged)
+    assert "Measured apart" not in bench.markdown(fresh) and "a section measured apart" not in bench.markdown(fresh)
+
+
+def test_an_unknown_section_is_refused() -> None:
+    with pytest.raises(SystemExit):
+        bench.main(["--only", "no_such_section"])
