@@ -173,6 +173,9 @@ def checked(root: Path, named_by: str) -> Path:
             return root
         problem = "lacks " + ", ".join(missing)
     hint = ""
+    if not root.is_absolute() and not root.is_dir():
+        hint = (f"\nA relative path is read from the folder this runs in, {Path.cwd()} (a notebook's kernel "
+                "starts in the notebook's folder): give the full path.")
     if (root / downloads.KAGGLE.split_folder).is_dir():
         hint = f"\nDid you mean {root / downloads.KAGGLE.split_folder}?"
     raise DataLayoutError(

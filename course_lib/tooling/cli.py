@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(run=_build)
 
     args = parser.parse_args(argv)
+    if data_dir := os.environ.get("COURSE_DATA_DIR"):  # the kernels start in each notebook's folder
+        os.environ["COURSE_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
     try:
         return args.run(args)
     except GradingError as exc:

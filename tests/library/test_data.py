@@ -213,6 +213,13 @@ def test_named_folder_without_the_layout(tmp_path, monkeypatch):
     assert "COURSE_DATA_DIR" in str(info.value) and str(missing) in str(info.value)
     assert "does not exist" in str(info.value) and data.LAYOUT in str(info.value)
 
+    assert "relative path" not in str(info.value)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COURSE_DATA_DIR", "../nowhere")
+    with pytest.raises(data.DataLayoutError, match="A relative path is read from the folder this runs in") as info:
+        data.data_dir()
+    assert str(tmp_path) in str(info.value) and "full path" in str(info.value)
+
     root = make_folder(tmp_path / "mine", per_class=1)
     shutil.rmtree(root / "test")
     with pytest.raises(data.DataLayoutError, match="lacks test/cats/, test/dogs/") as info:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT
+from helpers import ROOT, make_folder
 
 from course_lib.tooling import build, cli
 from course_lib.tooling.release import release
@@ -94,6 +94,17 @@ def test_build_writes_pages_and_a_summary(course: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir(course)
     assert cli.main(["build", "demo", "--out", str(course / "out2")]) == 0
     assert cli.main(["build", "broken", "--out", str(course / "out3")]) == 1
+
+
+def test_build_reads_a_relative_photo_folder_from_where_it_was_started(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (course / "solutions" / "photos").mkdir()
+    check = "import os, pathlib\nassert pathlib.Path(os.environ['COURSE_DATA_DIR']).is_dir(), os.environ['COURSE_DATA_DIR']"
+    nbformat.write(_notebook("return 2 * x", check), course / "solutions/photos/photos.ipynb")
+    make_folder(course / "my-photos", per_class=1)
+    monkeypatch.chdir(course)
+    monkeypatch.setenv("COURSE_DATA_DIR", "my-photos")  # as in COURSE_DATA_DIR=my-photos make run
+    assert cli.main(["build", "photos", "--out", str(course / "out")]) == 0
+    assert json.loads((course / "out/results.json").read_text())["notebooks"][0]["status"] == "ok"
 
 
 @pytest.mark.usefixtures("isolated_data")
