@@ -447,6 +447,10 @@ def course() -> dict:
     done.set()
     sampler.join()
     summary = json.loads((ROOT / "build" / "results.json").read_text())
+    failed = [n["assignment"] for n in summary["notebooks"] if n["status"] != "ok"]
+    if code or failed:  # a failed run's seconds and accuracies measure nothing
+        raise RuntimeError(f"convnet-course build failed ({', '.join(failed) or f'exit code {code}'}); "
+                           "nothing written: see its output above")  # fmt: skip
     return {
         "exit_code": code,
         "wall_s": round(time.perf_counter() - start, 1),

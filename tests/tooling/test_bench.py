@@ -59,3 +59,27 @@ def test_merge_stamps_the_section_and_a_full_run_marks_nothing_apart() -> None:
 def test_an_unknown_section_is_refused() -> None:
     with pytest.raises(SystemExit):
         bench.main(["--only", "no_such_section"])
+
+
+def test_a_failed_course_run_writes_nothing(tmp_path, monkeypatch) -> None:
+    (tmp_path / "results.json").write_text(json.dumps(_earlier()))
+    (tmp_path / "build").mkdir()
+    notebooks = [{"assignment": "01-convnet-basics", "status": "error", "seconds": 12}]
+    (tmp_path / "build" / "results.json").write_text(json.dumps({"notebooks": notebooks, "measurements": {}}))
+
+    class Failed:  # convnet-course build, as it ends when a chapter's photos are missing
+        pid = 0
+
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def wait(self) -> int:
+            return 1
+
+    for name, value in {"HERE": tmp_path, "ROOT": tmp_path, "matmul_gflops": lambda: 50.0, "_tree_rss": lambda pid: 0}.items():
+        monkeypatch.setattr(bench, name, value)
+    monkeypatch.setattr(bench.subprocess, "Popen", Failed)
+    with pytest.raises(RuntimeError, match="01-convnet-basics"):
+        bench.main(["--only", "course"])
+    assert json.loads((tmp_path / "results.json").read_text()) == _earlier()
+    assert not (tmp_path / "results.md").exists()
