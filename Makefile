@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # A photo folder named relative to here stays right in kernels, which start in a notebook's folder.
 ifdef COURSE_DATA_DIR
-export COURSE_DATA_DIR := $(abspath $(COURSE_DATA_DIR))
+export COURSE_DATA_DIR := $(shell cd "$$COURSE_DATA_DIR" 2>/dev/null && pwd || printf %s "$$COURSE_DATA_DIR")
 endif
 
 .PHONY: help setup test test-browser run release lab grade bench hub clean

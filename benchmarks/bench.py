@@ -472,7 +472,8 @@ def _apart(results: dict, section: str) -> list[str]:
     if not stamp:
         return []
     return [f"Measured apart (`bench.py --only {section}`): {stamp['date']} on {stamp['cpu']['model']}, "
-            f"{stamp['cpu']['cores']} cores, Keras {stamp['keras']} ({stamp['backend']}).", ""]  # fmt: skip
+            f"{stamp['cpu']['cores']} cores (fp32 matrix product {stamp['cpu']['matmul_gflops']} GFLOP/s), "
+            f"Keras {stamp['keras']} ({stamp['backend']}).", ""]  # fmt: skip
 
 
 def _machine(results: dict, section: str) -> dict:
@@ -542,7 +543,7 @@ def markdown(results: dict) -> str:
     from course_lib import results as recorded
 
     lines = ["# Benchmarks", "", f"Measured {results['date']} on {results['cpu']['model']}, "
-             f"{results['cpu']['cores']} cores, {results['python']}, Keras {results['keras']} "
+             f"{results['cpu']['cores']} cores (fp32 matrix product {results['cpu']['matmul_gflops']} GFLOP/s), {results['python']}, Keras {results['keras']} "
              f"({results['backend']}). `make bench` writes this file"
              f"{'; a section measured apart says so' if results.get('apart') else ''}.", ""]  # fmt: skip
     if "course" in results:

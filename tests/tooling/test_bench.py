@@ -44,6 +44,7 @@ def test_only_measures_the_named_section_and_keeps_the_rest(tmp_path, monkeypatc
     assert "Measured 2026-01-01 00:00 on Old CPU" in text and "a section measured apart says so" in text
     subsets = text.split("## Few photos over random subsets")[1]
     assert subsets.splitlines()[2].startswith("Measured apart (`bench.py --only small_data_subsets`)")
+    assert "(fp32 matrix product 50.0 GFLOP/s)" in subsets.splitlines()[2]
     grading = text.split("## Autograding one submission")[1].split("##")[0]
     assert "Measured apart" not in grading and "| 01-convnet-basics | 12.5 | 20.0 / 20 |" in grading
 
