@@ -21,3 +21,12 @@ c.LateSubmissionPlugin.penalty_method = "zero"
 from course_lib.tooling.streams import autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
+
+# Feedback pages show each test's message, never the hidden tests' code or a traceback that
+# quotes it; what a submission outputs (HTML, JavaScript, raw HTML in Markdown) never runs
+# in the browser of whoever reads its feedback or grades it in formgrader.
+from course_lib.tooling.feedback import Inert, feedback_preprocessors  # noqa: E402
+
+c.GenerateFeedback.preprocessors = feedback_preprocessors()
+c.HTMLExporter.preprocessors = [Inert]
+c.HTMLExporter.sanitize_html = True

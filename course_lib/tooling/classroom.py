@@ -19,6 +19,7 @@ each submission's autograde all or nothing is in :mod:`.grading`).
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 import re
@@ -35,7 +36,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import config, grading
+from . import config, grading, sandbox
 from .course import GradingError, notebook_name, notebook_problem
 from .grading import Outcome
 from .scratch import ScratchCourse
@@ -135,24 +136,43 @@ def _collect_one(root: Path, assignment: str, expected: str, student: str, files
     return Collected(student, "; ".join(notes) or "collected", target)
 
 
-def autograde_all(root: Path, assignment: str, students: list[str] | None = None, *, force: bool = False,
-                  workers: int | None = None, progress: bool = True) -> list[Outcome]:
+def autograde_all(
+    root: Path,
+    assignment: str,
+    students: list[str] | None = None,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    progress: bool = True,
+    unsandboxed: bool = False,
+) -> list[Outcome]:
     """``nbgrader autograde <assignment>`` for a class: each submission in a worker process
-    of its own (``workers`` at once, default one per CPU core) and its own kernel, so a
-    broken submission never stops the others and each gets its own verdict.
+    of its own (``workers`` at once, default one per CPU this process may use) and its own
+    sandboxed kernel (:mod:`.sandbox`), so a broken or hostile submission never stops the
+    others and each gets its own verdict.
 
-    The course is locked meanwhile (:func:`grading.exclusive`: a second autograde is
-    refused). The assignment's cells are first (re)registered in the course's gradebook
-    from ``solutions/`` (as ``nbgrader generate_assignment`` would, but without rewriting
-    ``notebooks/``). Students completely autograded before are skipped unless ``force``;
-    any other, e.g. one whose autograde was killed midway, is autograded again. A tqdm bar
-    on stderr counts the submissions done, left and failed (not graded) unless not
-    ``progress``. Returns the outcomes by student.
+    Where this machine cannot sandbox a kernel, it refuses unless ``unsandboxed``.
+    The course is locked meanwhile, until the last worker has ended
+    (:func:`grading.exclusive`: a second autograde is refused). The assignment's cells are
+    first (re)registered in the course's gradebook from ``solutions/`` (as ``nbgrader
+    generate_assignment`` would, but without rewriting ``notebooks/``). A student whose
+    complete autograde is newer than their submission is skipped unless ``force``; any
+    other (a resubmission, an autograde killed midway) is autograded. A worker that dies
+    (a submission that escaped its limits) costs only the submissions it was grading: the
+    others are graded again in fresh workers. A tqdm bar on stderr counts the
+    submissions done, left and failed (not graded) unless not ``progress``. Returns the
+    outcomes by student.
     """
     root = Path(root).resolve()
-    workers = os.cpu_count() or 1 if workers is None else workers
+    workers = usable_cpus() if workers is None else workers
     if workers < 1:
         raise GradingError(f"--workers must be at least 1, not {workers}.")
+    if not unsandboxed and (problem := sandbox.unavailable()):
+        raise GradingError(
+            f"Cannot autograde safely here: {problem}.\nA submission's code would run with your rights and could "
+            "read the hidden tests and the gradebook or change its grade. Grade on a Linux machine with "
+            "Landlock (Linux 6.7 or newer), or, knowing that, pass --unsandboxed."
+        )
     with grading.exclusive(root):
         grading.patient_gradebook()
         settings = config.nbgrader_config(root)
@@ -167,7 +187,7 @@ def autograde_all(root: Path, assignment: str, students: list[str] | None = None
             if problem := notebook_problem(root / "submitted" / student / assignment / name):
                 outcomes[student] = Outcome(student, None, f"not graded: {problem}")
             elif not force and (report := grading.graded_report(root, assignment, student, gradebook)):
-                outcomes[student] = Outcome(student, report, "already autograded (use --force to redo)")
+                outcomes[student] = Outcome(student, report, "already autograded, not resubmitted since (--force redoes it)")
             else:
                 todo.append(student)
         with tqdm(total=len(outcomes) + len(todo), desc=f"autograding {assignment}", unit="submission",
@@ -175,27 +195,72 @@ def autograde_all(root: Path, assignment: str, students: list[str] | None = None
             _count(bar, outcomes, len(outcomes))
             try:
                 if todo:
-                    _grade_in_workers(root, assignment, todo, min(workers, len(todo)), outcomes, bar)
+                    _grade_in_workers(root, assignment, todo, min(workers, len(todo)), outcomes, bar, not unsandboxed)
             finally:
                 shutil.rmtree(root / grading.STAGING, ignore_errors=True)  # what killed workers left
     return [outcomes[student] for student in sorted(outcomes)]
 
 
-def _grade_in_workers(root: Path, assignment: str, students: list[str], workers: int,
-                      outcomes: dict[str, Outcome], bar: tqdm) -> None:  # fmt: skip
+def _grade_in_workers(
+    root: Path, assignment: str, students: list[str], workers: int, outcomes: dict[str, Outcome], bar: tqdm, sandboxed: bool
+) -> None:
+    """Grade ``students`` in ``workers`` processes. When a worker dies, the pool breaks and
+    every submission in flight with it fails: those are graded again, each alone in a
+    fresh worker, so only a submission that kills its own worker ends "not graded"."""
+    broken = _run_pool(root, assignment, students, workers, outcomes, bar, sandboxed)
+    for student in broken:
+        if _run_pool(root, assignment, [student], 1, outcomes, bar, sandboxed):
+            outcomes[student] = Outcome(
+                student, None, "not graded: its worker process died (killed? out of memory?); run autograde again to grade it"
+            )
+            _count(bar, outcomes, 1)
+
+
+def _run_pool(
+    root: Path, assignment: str, students: list[str], workers: int, outcomes: dict[str, Outcome], bar: tqdm, sandboxed: bool
+) -> list[str]:
+    """Grade ``students`` in one pool; returns those lost when it broke."""
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no state shared with this one
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=grading.quiet_stderr) as pool:
-        jobs = {pool.submit(grading.grade_submission, root, assignment, student): student for student in students}
+    broken = []
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=grading.worker_started, initargs=(root,)) as pool:
+        jobs = {
+            pool.submit(grading.grade_submission, root, assignment, student, sandbox_kernel=sandboxed): student
+            for student in students
+        }
         for job in as_completed(jobs):
             student = jobs[job]
             try:
                 outcomes[student] = job.result()
             except BrokenProcessPool:
-                outcomes[student] = Outcome(student, None, "not graded: its worker process died (killed? out of "
-                                                           "memory?); run autograde again to grade it")  # fmt: skip
+                broken.append(student)
+                continue
             except Exception as exc:  # one submission's trouble never stops the class
                 outcomes[student] = Outcome(student, None, f"not graded: {type(exc).__name__}: {exc}")
             _count(bar, outcomes, 1)
+    return broken
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may use: those it may run on, fewer under a CPU quota (a
+    container's or a Kubernetes pod's limit)."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = _cpu_quota()
+    return max(1, min(count, math.ceil(quota))) if quota else count
+
+
+def _cpu_quota() -> float | None:
+    """CPUs allowed by the cgroup's CFS quota (v2 ``cpu.max``, else v1), None if unlimited."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError):
+        pass
+    try:
+        quota = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
+        period = int(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+    except (OSError, ValueError):
+        return None
+    return quota / period if quota > 0 else None
 
 
 def _count(bar: tqdm, outcomes: dict[str, Outcome], new: int) -> None:

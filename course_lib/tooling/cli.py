@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import classroom
+from . import classroom, sandbox
 from .course import GradingError, assignments, find_course_root, notebook_name
 from .reports import MISSING_TEST, format_report
 from .release import release
@@ -67,7 +67,10 @@ def _collect(args: argparse.Namespace) -> int:
 def _autograde(args: argparse.Namespace) -> int:
     root = _root(args)
     print(f"# the nbgrader step this stands for: nbgrader autograde {args.assignment}", flush=True)
-    outcomes = classroom.autograde_all(root, args.assignment, args.students or None, force=args.force, workers=args.workers)
+    print(f"# kernels: {sandbox.describe() if not args.unsandboxed else 'not sandboxed (--unsandboxed)'}", flush=True)
+    outcomes = classroom.autograde_all(
+        root, args.assignment, args.students or None, force=args.force, workers=args.workers, unsandboxed=args.unsandboxed
+    )
     for outcome in outcomes:
         if outcome.report is None:
             print(f"{outcome.student:<20} {'-':>9}  {outcome.problem}")
@@ -127,9 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     autograde.add_argument("assignment")
     autograde.add_argument("students", nargs="*", help="only these students (default: all in submitted/)")
     autograde.add_argument("--force", action="store_true", help="autograde again students already autograded")
-    autograde.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="W",
-                           help="submissions autograded at once, each in its own process and kernel "
-                                f"(default: the number of CPU cores, {os.cpu_count() or 1} here)")  # fmt: skip
+    autograde.add_argument(
+        "--workers",
+        type=int,
+        default=classroom.usable_cpus(),
+        metavar="W",
+        help="submissions autograded at once, each in its own process and kernel "
+        f"(default: the CPUs this process may use, {classroom.usable_cpus()} here)",
+    )
+    autograde.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="run the submissions' kernels without the sandbox where it is missing (a submission can then "
+        "read the hidden tests and change its grade)",
+    )
     autograde.set_defaults(run=_autograde)
 
     hub = commands.add_parser("hub", help="set up and run a class's JupyterHub on this machine (as root)")

@@ -21,6 +21,7 @@ import shutil
 import socket
 import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,16 +29,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbgrader.api import MissingEntry
+from nbgrader.preprocessors import Execute
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from traitlets.config import Config
 
-from . import config
+from . import config, sandbox
 from .course import GradingError, notebook_name, notebook_problem
 from .reports import Report, read_report
 
 STAGING = ".autograding"  # where nbgrader works before a result moves into autograded/
 LOCK_FILE = ".autograde.lock"
+WORKERS_LOCK = ".autograde.workers.lock"  # held (shared) by every worker while it lives
 BUSY_TIMEOUT_MS = 120_000  # sqlite's default, 5 s, fails a write behind any longer one
 
 
@@ -79,11 +84,39 @@ def exclusive(root: Path) -> Iterator[None]:
                 "Wait until it has finished, or stop it and run this command again: the students "
                 "it autograded completely are kept, the others are autograded again."
             ) from None
+        _no_workers_left(Path(root))
         handle.truncate(0)
         command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
         handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n")
         handle.flush()
         yield
+
+
+def _no_workers_left(root: Path) -> None:
+    """Raise GradingError if a worker of an earlier autograde still runs (its grader was
+    killed, its workers were not): they hold ``WORKERS_LOCK``."""
+    with (root / WORKERS_LOCK).open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise GradingError(
+                "Workers of an earlier autograde of this course are still running (its main process was "
+                f"stopped, they were not; they hold {root / WORKERS_LOCK}). Wait for them to finish, or stop "
+                "them, then run this command again."
+            ) from None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_worker_lock = None  # this worker's handle on WORKERS_LOCK, open while it lives
+
+
+def worker_started(root: Path) -> None:
+    """Set up a worker process: hold ``WORKERS_LOCK`` (shared) while it lives, and quiet
+    its stderr (:func:`quiet_stderr`)."""
+    global _worker_lock
+    _worker_lock = (Path(root) / WORKERS_LOCK).open("a+")
+    fcntl.flock(_worker_lock, fcntl.LOCK_SH)
+    quiet_stderr()
 
 
 def _executed(graded: Path) -> bool:
@@ -92,17 +125,28 @@ def _executed(graded: Path) -> bool:
 
 
 def graded_report(root: Path, assignment: str, student: str, gradebook) -> Report | None:
-    """The report of ``student``'s complete autograde, None when there is none: the
-    autograded notebook must exist, be valid and have run, and the gradebook must hold
-    its grades."""
+    """The report of ``student``'s complete autograde of their latest submission, None when
+    there is none: the autograded notebook must exist, be valid, have run and be newer than
+    the submission, and the gradebook must hold its grades."""
     name = notebook_name(root, assignment)
     graded = root / "autograded" / student / assignment / name
-    if notebook_problem(graded) or not _executed(graded):
+    if notebook_problem(graded) or not _executed(graded) or _resubmitted(root / "submitted" / student / assignment, graded):
         return None
     try:
         return read_report(gradebook, assignment, student, Path(name).stem, graded)
     except MissingEntry:
         return None
+
+
+def _resubmitted(submitted: Path, graded: Path) -> bool:
+    """Whether the submission in ``submitted`` changed after ``graded`` was made: a file of
+    it is newer, or its ``timestamp.txt`` differs from the one graded."""
+    made = graded.stat().st_mtime
+    if any(path.stat().st_mtime > made for path in submitted.rglob("*") if path.is_file()):
+        return True
+    stamps = [folder / "timestamp.txt" for folder in (submitted, graded.parent)]
+    texts = [path.read_text().strip() if path.is_file() else None for path in stamps]
+    return texts[0] != texts[1]
 
 
 def quiet_stderr() -> None:
@@ -114,14 +158,67 @@ def quiet_stderr() -> None:
     os.close(devnull)
 
 
-def grade_submission(root: Path, assignment: str, student: str) -> Outcome:
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels run in the sandbox, each with a scratch folder of its
+    own (removed when the kernel shuts down), talking over UNIX sockets in that folder
+    where namespaces work, else over TCP ports that Landlock lets it bind alone."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        if problem := sandbox.unavailable():
+            raise sandbox.SandboxUnavailableError(problem)
+        self.scratch = Path(tempfile.mkdtemp(prefix="convnet-sandbox-"))
+        sandbox.prepare_scratch(self.scratch)
+        self.namespaces = sandbox.namespaces_work()
+        if self.namespaces:
+            self.transport = "ipc"
+            self.ip = str(self.scratch / "runtime" / "kernel")
+        self.connection_file = str(self.scratch / "runtime" / "kernel.json")
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        kernel = super().format_kernel_cmd(extra_arguments)
+        if kernel[:1] and Path(kernel[0]).name.startswith("python"):
+            kernel[1:1] = ["-I"]  # isolated: no working folder on sys.path, no user site, no PYTHON* variables
+        ports = [] if self.transport == "ipc" else self.ports
+        folders, env = sandbox.photos()
+        read = sandbox.readable_paths(folders)
+        return sandbox.command(kernel, self.scratch, read, tcp_bind=ports, env=env, namespaces=self.namespaces)
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.shell_port, self.iopub_port, self.stdin_port, self.hb_port, self.control_port]
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class SandboxedExecute(Execute):
+    """nbgrader's step that runs the notebook, its kernel started in the sandbox."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs["kernel_manager_class"] = SandboxedKernelManager
+        super().__init__(**kwargs)
+
+
+def sandboxed(settings: Config) -> None:
+    """Make ``settings`` run each notebook's kernel in the sandbox."""
+    steps = settings.Autograde.autograde_preprocessors
+    settings.Autograde.autograde_preprocessors = [SandboxedExecute if step is Execute else step for step in steps]
+
+
+def grade_submission(root: Path, assignment: str, student: str, *, sandbox_kernel: bool = True) -> Outcome:
     """``nbgrader autograde <assignment> --student <student>`` (its API, in this process;
-    the notebook runs in a kernel of its own), all or nothing: nbgrader works in
-    ``STAGING``, and the result moves into ``autograded/`` once it has succeeded."""
+    the notebook runs in a kernel of its own, sandboxed unless not ``sandbox_kernel``), all
+    or nothing: nbgrader works in ``STAGING``, and the result moves into ``autograded/``
+    once it has succeeded."""
     tick = time.perf_counter()
     patient_gradebook()
     settings = config.nbgrader_config(root)
     settings.CourseDirectory.autograded_directory = STAGING
+    if sandbox_kernel:
+        sandboxed(settings)
     api = config.api(settings)
     name = notebook_name(root, assignment)
     staged = root / STAGING / student / assignment

@@ -1,0 +1,246 @@
+"""Submissions that attack the grader, autograded as an instructor autogrades a class
+(``convnet-course autograde --workers 2``): each is confined to its sandbox, and every
+other student of the run is graded as if it were not there."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+from helpers import ROOT
+from test_classroom import ASSIGNMENT, NAME, _variant
+
+from course_lib.tooling import classroom, sandbox
+
+pytestmark = pytest.mark.skipif(bool(sandbox.unavailable()), reason=f"no sandbox here: {sandbox.unavailable()}")
+
+CLI = str(Path(sys.executable).parent / "convnet-course")
+RELEASE = (ROOT / "notebooks" / ASSIGNMENT / NAME).read_text()
+MARKER = "4242.5"  # how the forker's grandchild can be found in the process list
+
+
+def _with_cell(notebook: str, source: str) -> str:
+    """``notebook`` (JSON) with one more code cell, after its first one."""
+    nb = nbformat.reads(notebook, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell(textwrap.dedent(source)))
+    return nbformat.writes(nb)
+
+
+def _reader(root: Path) -> str:
+    """Tries to read the instructor's files and to write beside them; prints what it got."""
+    return f"""
+    import json, os
+    root = {str(root)!r}
+    seen = {{}}
+    for path in ["solutions/{ASSIGNMENT}/{NAME}", "gradebook.db", "nbgrader_config.py",
+                 "submitted/alice/{ASSIGNMENT}/{NAME}", "submitted", "/root", "/etc/shadow"]:
+        path = os.path.join(root, path)
+        try:
+            seen[path] = "read: " + (",".join(os.listdir(path)) if os.path.isdir(path) else open(path, "rb").read(40).hex())
+        except OSError as error:
+            seen[path] = type(error).__name__
+    for path in ["pwned.txt", "autograded/pwned.txt", "/tmp/pwned-by-a-submission.txt"]:
+        path = os.path.join(root, path)
+        try:
+            open(path, "w").write("x")
+            seen[path] = "written"
+        except OSError as error:
+            seen[path] = type(error).__name__
+    print("SEEN " + json.dumps(seen))
+    """
+
+
+KILLER = """
+import os, signal
+for pid in (os.getppid(), *range(2, 3000), -1):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+"""
+
+FORKER = f"""
+import os
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv("/bin/sleep", ["sleep", "{MARKER}"])
+    os._exit(0)
+"""
+
+HOG = """
+import numpy as np
+try:
+    hog = np.ones(12 * 2**30, dtype="uint8")  # 12 GiB, more than a kernel may have
+    print("HOG got", hog.nbytes)
+except MemoryError as error:
+    print("HOG refused:", type(error).__name__)
+"""
+
+XSS_MARKDOWN = "My answer <img src=x onerror=\"alert('xss-md')\"><script>alert('xss-script')</script>"
+XSS_CODE = """
+from IPython.display import HTML, Javascript, display
+display(HTML("<img src=x onerror=alert('xss-html')>"))
+display(Javascript("alert('xss-js')"))
+"""
+HIDDEN_TEST_LINE = "floats = np.linspace(0.0, 254.5"  # in test_to_batch's hidden part
+
+SHADOW = "open('/tmp/shadowed-by-a-submission.txt', 'w').write('x')\nraise SystemExit('the real kernel never ran')\n"
+
+
+def _with_markdown(notebook: str, source: str) -> str:
+    nb = nbformat.reads(notebook, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell(source))
+    return nbformat.writes(nb)
+
+
+def _active(html: str) -> list[str]:
+    """What in ``html`` would run in a browser: a tag with an event handler, a script
+    that calls alert."""
+    return re.findall(r"<img[^>]*onerror|<script[^>]*>[^<]*alert\(", html)
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    root = tmp_path_factory.mktemp("attacked")
+    (root / "nbgrader_config.py").write_text((ROOT / "nbgrader_config.py").read_text())
+    (root / "solutions").mkdir()
+    subprocess.run(["cp", "-r", str(ROOT / "solutions" / ASSIGNMENT), str(root / "solutions")], check=True)
+    submissions = {
+        "alice": _variant(),
+        "bob": _variant(),
+        "reader": _with_cell(_variant(), _reader(root)),
+        "killer": _with_cell(RELEASE, KILLER),
+        "forker": _with_cell(RELEASE, FORKER),
+        "hog": _with_cell(RELEASE, HOG),
+        "shadow": _variant(),
+        "xena": _with_markdown(_with_cell(RELEASE, XSS_CODE), XSS_MARKDOWN),
+    }
+    for student, text in submissions.items():
+        folder = root / "submitted" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        (folder / NAME).write_text(text)
+    (root / "submitted" / "shadow" / ASSIGNMENT / "ipykernel_launcher.py").write_text(SHADOW)
+    (root / "submitted" / "shadow" / ASSIGNMENT / "course_lib").mkdir()
+    (root / "submitted" / "shadow" / ASSIGNMENT / "course_lib" / "__init__.py").write_text(SHADOW)
+    Path("/tmp/shadowed-by-a-submission.txt").unlink(missing_ok=True)
+    run = subprocess.run(
+        [CLI, "--course", str(root), "autograde", ASSIGNMENT, "--workers", "2"], capture_output=True, text=True, timeout=900
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    return root, run
+
+
+def _scores(run: subprocess.CompletedProcess) -> dict[str, str]:
+    return {line.split()[0]: line.split()[1] for line in run.stdout.splitlines() if line[:1].isalpha() and " " in line}
+
+
+def _outputs(root: Path, student: str) -> str:
+    nb = nbformat.read(root / "autograded" / student / ASSIGNMENT / NAME, as_version=4)
+    return "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def test_the_others_are_graded_as_if_no_attacker_were_there(attacked) -> None:
+    _, run = attacked
+    scores = _scores(run)
+    assert scores["alice"] == scores["bob"] == scores["shadow"] == "5/5", run.stdout
+    assert "sandboxed: Landlock ABI" in run.stdout, "the run says how kernels were confined"
+
+
+def test_a_reader_sees_nothing_of_the_instructor_and_writes_nowhere(attacked) -> None:
+    root, run = attacked
+    line = next(line for line in _outputs(root, "reader").splitlines() if line.startswith("SEEN "))
+    seen = json.loads(line.removeprefix("SEEN "))
+    assert len(seen) == 10
+    assert {path: what for path, what in seen.items() if what not in ("PermissionError", "FileNotFoundError")} == {}
+    assert seen[str(root / "solutions" / ASSIGNMENT / NAME)] == "PermissionError"
+    assert seen[str(root / "gradebook.db")] == "PermissionError"
+    assert not (root / "pwned.txt").exists() and not (root / "autograded" / "pwned.txt").exists()
+    assert not Path("/tmp/pwned-by-a-submission.txt").exists()
+    assert _scores(run)["reader"] == "5/5", "reading nothing costs nothing: its answers are right"
+
+
+def test_a_killer_takes_down_only_itself(attacked) -> None:
+    _, run = attacked
+    scores = _scores(run)
+    assert scores["killer"] in ("0/5", "-"), run.stdout
+    assert scores["alice"] == "5/5"
+
+
+def test_nothing_a_submission_starts_outlives_its_grading(attacked) -> None:
+    assert _processes_with(MARKER) == []
+
+
+def test_a_memory_hog_is_refused_its_memory(attacked) -> None:
+    root, run = attacked
+    assert "HOG refused: MemoryError" in _outputs(root, "hog")
+    assert _scores(run)["hog"] == "0/5"
+
+
+def test_files_submitted_beside_the_notebook_never_reach_the_kernel(attacked) -> None:
+    _, run = attacked
+    assert _scores(run)["shadow"] == "5/5"
+    assert not Path("/tmp/shadowed-by-a-submission.txt").exists()
+
+
+def test_class_grading_refuses_without_a_sandbox_unless_told(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox, "unavailable", lambda: "the sandbox needs Linux (Landlock); this is darwin")
+    with pytest.raises(classroom.GradingError, match="(?s)Cannot autograde safely here: .*darwin.*--unsandboxed"):
+        classroom.autograde_all(tmp_path, ASSIGNMENT, progress=False)
+
+
+def test_default_workers_are_the_cpus_this_process_may_use() -> None:
+    code = "import os; os.sched_setaffinity(0, {0}); from course_lib.tooling import classroom; print(classroom.usable_cpus())"
+    one = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert one.stdout.strip() == "1"
+    assert classroom.usable_cpus() == min(len(os.sched_getaffinity(0)), classroom.usable_cpus())
+
+
+def test_feedback_shows_messages_never_hidden_tests_nor_a_submissions_html(attacked) -> None:
+    root, _ = attacked
+    nbgrader = str(Path(sys.executable).parent / "nbgrader")
+    subprocess.run([nbgrader, "generate_feedback", ASSIGNMENT, "--student", "xena"], cwd=root, check=True, capture_output=True)
+    page = (root / "feedback" / "xena" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
+    assert "NotImplementedError" in page, "the page still says why each test failed"
+    assert HIDDEN_TEST_LINE not in page and "BEGIN HIDDEN TESTS" not in page
+    assert HIDDEN_TEST_LINE in (ROOT / "solutions" / ASSIGNMENT / NAME).read_text(), "the line looked for is real"
+    assert _active(page) == []
+    assert "My answer" in page, "the written answer is shown, without its HTML"
+
+
+def test_formgrader_shows_a_submissions_html_inert(attacked) -> None:
+    """As formgrader renders a submission for the instructor: its exporter, configured by the
+    course's nbgrader_config.py."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    from course_lib.tooling import config
+
+    root, _ = attacked
+    settings = config.nbgrader_config(root)
+    settings.HTMLExporter.template_name = "formgrade"
+    settings.HTMLExporter.extra_template_basedirs = [handlers.template_path]
+    resources = {"assignment_id": ASSIGNMENT, "notebook_id": ASSIGNMENT, "submission_id": "x", "index": 0, "total": 1,
+                 "base_url": "", "student": "xena", "last_name": "", "first_name": "", "notebook_path": NAME}
+    html, _ = HTMLExporter(config=settings).from_filename(str(root / "autograded" / "xena" / ASSIGNMENT / NAME),
+                                                          resources=resources)
+    assert "My answer" in html and "Javascript" in html, "the submission is shown"
+    assert _active(html) == []
