@@ -14,7 +14,8 @@ Measures, and writes to ``benchmarks/results.json`` and ``benchmarks/results.md`
 4. one heatmap of each explanation method, their deletion/insertion areas against
    random orders, and one filter visualization;
 5. autograding one submission (the solution) of each chapter;
-6. autograding a class of 40 submissions with 1 and 2 parallel workers.
+6. autograding a class of 40 submissions with 1 and 2 parallel workers;
+7. what verdicts decided outside the kernel and the sandbox cost per submission.
 
 ``make bench BENCH_ARGS="--only small_data_subsets"`` measures only the sections named and
 merges them into the saved results, each stamped with its own date and CPU.
@@ -353,6 +354,44 @@ def autograding() -> list[dict]:
     return rows
 
 
+def grading_guard(assignments: tuple[str, ...] = ("00-getting-started", "03-visualizing-convnets"), repeats: int = 3) -> dict:
+    """Seconds to autograde each chapter's solution three ways, the median of ``repeats``:
+    as nbgrader alone does (tests in the student's kernel, no sandbox), with the tests
+    decided outside the kernel (:mod:`course_lib.tooling.verdict`), and with that kernel
+    sandboxed too (how a class is graded). The cost of what keeps grading from being fooled."""
+    import statistics
+
+    from nbgrader.preprocessors import Execute
+
+    from course_lib.tooling import sandbox
+    from course_lib.tooling.course import notebook_name
+    from course_lib.tooling.scratch import ScratchCourse
+    from course_lib.tooling.verdict import VerdictExecute
+
+    ways = {"in_kernel": (False, Execute), "outside": (False, VerdictExecute)}
+    if not sandbox.unavailable():
+        ways["outside_sandboxed"] = (True, VerdictExecute)
+    rows = []
+    for assignment in assignments:
+        notebook = ROOT / "solutions" / assignment / notebook_name(ROOT, assignment)
+        row: dict = {"assignment": assignment}
+        for way, (sandboxed, step) in ways.items():
+            with tempfile.TemporaryDirectory() as tmp:
+                course = ScratchCourse(ROOT, Path(tmp), sandboxed=sandboxed)
+                steps = course.config.Autograde.autograde_preprocessors
+                course.config.Autograde.autograde_preprocessors = [step if s is VerdictExecute else s for s in steps]
+                course.generate(assignment)
+                times = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    report = course.autograde(assignment, notebook, student="bench")
+                    times.append(time.perf_counter() - start)
+            row[way] = round(statistics.median(times), 1)
+            row[f"{way}_score"] = f"{report.auto_score:g}/{report.auto_max:g}"
+        rows.append(row)
+    return {"repeats": repeats, "rows": rows, "sandbox": sandbox.describe()}
+
+
 def class_grading(size: int = 40, worker_counts: tuple[int, ...] = (1, 2), estimate_for: int = 300) -> dict:
     """Submissions per minute of ``convnet-course autograde`` (:func:`classroom.autograde_all`)
     on a class of ``size`` submissions of 00-getting-started (copies of the solution, one in
@@ -625,6 +664,8 @@ def markdown(results: dict) -> str:
         lines += [f"| {r['assignment']} | {r['seconds']} | {r['score']} |" for r in results["autograding"]]
         worst = max(r["seconds"] for r in results["autograding"])
         lines += ["", f"Target < 20 s per submission: {'met' if worst < 20 else 'missed'} (slowest {worst} s)."]
+    if "grading_guard" in results:
+        lines += _guard_markdown(results)
     if "class_grading" in results:
         c = results["class_grading"]
         machine = _machine(results, "class_grading")
@@ -643,6 +684,20 @@ def markdown(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _guard_markdown(results: dict) -> list[str]:
+    g = results["grading_guard"]
+    lines = ["", "## What grading that cannot be fooled costs", "", *_apart(results, "grading_guard"),
+             f"Seconds to autograde each chapter's solution, median of {g['repeats']} runs ({g['sandbox']}): "
+             "nbgrader alone (tests in the student's kernel), tests decided outside the kernel, and that "
+             "kernel sandboxed as well (how `convnet-course autograde` grades a class).", "",
+             "| chapter | in the kernel | outside | outside, sandboxed | cost |", "|---|---|---|---|---|"]
+    for r in g["rows"]:
+        guarded = r.get("outside_sandboxed", r["outside"])
+        cost = f"{100 * (guarded / r['in_kernel'] - 1):+.0f} %"
+        lines.append(f"| {r['assignment']} | {r['in_kernel']} | {r['outside']} | {r.get('outside_sandboxed', '-')} | {cost} |")
+    return lines
+
+
 def _mixed_precision_training() -> dict:
     from course_lib import backend
 
@@ -658,6 +713,7 @@ SECTIONS = {  # name: (what it prints, how to measure it: a dict of result keys)
     "visualization": ("visualization", lambda: {"visualization": visualization()}),
     "autograding": ("autograding", lambda: {"autograding": autograding()}),
     "class_grading": ("autograding a class, 1 and 2 workers", lambda: {"class_grading": class_grading()}),
+    "grading_guard": ("what verdicts outside the kernel and the sandbox cost", lambda: {"grading_guard": grading_guard()}),
 }
 
 

@@ -21,6 +21,8 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from .remote import recipe
+
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
 
@@ -178,6 +180,7 @@ def bfloat16_is_fast() -> bool:
 # --- the input pipeline (chapter 5.2, "Data preprocessing") --------------------------
 
 
+@recipe  # a test passes what it makes to the kernel as the call that made it
 def dataset(images, labels, batch_size: int = 32, *, shuffle: bool = False, seed: int = 1337):
     """Batches ``(images as float32, labels)`` of in-memory arrays, for ``model.fit``.
 

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import CodeType, FrameType
 from typing import Any
+
+from .remote import recipe
 
 
 class OwnWorkError(AssertionError):
@@ -53,6 +56,7 @@ def own_work(exercise: str, *references: Callable[..., Any] | type) -> Iterator[
     codes: dict[CodeType, str] = {}
     for reference in references:
         codes.update(_code_objects(reference))
+    _guards.append((exercise, references))
     called: list[str] = []
     previous = sys.gettrace()
 
@@ -63,12 +67,28 @@ def own_work(exercise: str, *references: Callable[..., Any] | type) -> Iterator[
         return previous(frame, event, arg) if previous is not None else None
 
     sys.settrace(trace)
+    threading.settrace(trace)  # threads the answer starts are watched too
     try:
         yield
     finally:
         sys.settrace(previous)
+        threading.settrace(previous)  # type: ignore[arg-type]
+        _guards.pop()
     if called:
         raise OwnWorkError(_message(exercise, called[0]))
+
+
+_guards: list[tuple[str, tuple[Any, ...]]] = []  # the own_work blocks now open, innermost last
+
+
+def current_guard() -> tuple[str, list[Any]] | None:
+    """The exercise and the course's code that the innermost open :func:`own_work` block
+    forbids (where the grader calls an answer in the student's kernel, the kernel applies
+    the same guard)."""
+    if not _guards:
+        return None
+    exercise, references = _guards[-1]
+    return exercise, list(references)
 
 
 def _message(exercise: str, name: str) -> str:
@@ -77,3 +97,47 @@ def _message(exercise: str, name: str) -> str:
         f"{exercise} calls the course's own {short}, which solves this exercise: "
         "write it yourself (NumPy and Keras are fine, the course's answer is not)"
     )
+
+
+# --- what test cells build their cases from --------------------------------------------
+# Test cells run in the grader, outside the student's kernel (course_lib.tooling.verdict);
+# what they pass to an answer must cross to the kernel. A function written in a test cell
+# crosses as a call back to the grader, which gradients cannot follow; these are made again
+# in the kernel instead (remote.recipe), and this layer is known to Keras on both sides.
+
+
+def trainable_count(model: Any) -> int:
+    """How many numbers of ``model`` training changes: the course's own count, for tests
+    that need one without trusting the student's ``count_trainable``."""
+    import numpy as np
+
+    return int(sum(int(np.prod(weight.shape)) for weight in model.trainable_weights))
+
+
+@recipe
+def pixel_score(weights: Any, wave: float | None = None) -> Callable[[Any], Any]:
+    """A score of a batch of images whose gradient is known: the sum of ``weights`` times
+    each pixel (a number or an array of one image's shape), or times ``sin(pixel / wave)``."""
+    from .backend import keras
+
+    def score(images: Any) -> Any:
+        values = keras.ops.sin(images / wave) if wave else images
+        return keras.ops.sum(keras.ops.convert_to_tensor(weights, "float32") * values, axis=(1, 2, 3))
+
+    return score
+
+
+def _brighter_layer() -> type:
+    from .backend import keras
+
+    @keras.saving.register_keras_serializable(package="course_lib.checks")
+    class Brighter(keras.layers.Layer):
+        """A stand-in augmentation: adds 0.5 to every pixel in training, nothing otherwise."""
+
+        def call(self, x: Any, training: bool | None = None) -> Any:
+            return x + 0.5 if training else x
+
+    return Brighter
+
+
+Brighter = _brighter_layer()

@@ -16,6 +16,7 @@ from importlib import resources
 import numpy as np
 
 from . import weights as _weights
+from .remote import recipe
 from .backend import keras
 
 layers = keras.layers
@@ -117,6 +118,7 @@ def _load_imagenet_weights(plan: list, skip: tuple[str, ...]) -> None:
         raise ValueError(f"tensors of the weights file left unused: {sorted(unused)}")
 
 
+@recipe  # a test passes what it makes to the kernel as the call that made it
 def efficientnet_lite0(
     include_top: bool = True,
     image_size: int | None = 224,

@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 from helpers import ROOT
 
-from course_lib.tooling import cells
+from course_lib.tooling import cells, sandbox
 from course_lib.tooling.config import CONFIG_FILE
 from course_lib.tooling.course import notebook_name
 from course_lib.tooling.reports import Report
@@ -100,7 +100,8 @@ def grade_answers(assignment: str, exercises: dict[str, Exercise], tmp_path: Pat
     name = notebook_name(ROOT, assignment)
     source = course / "solutions" / assignment / name
     nbformat.write(_with_answers(nbformat.read(source, as_version=4), exercises), source)
-    return ScratchCourse(course, tmp_path / "work").autograde(assignment, source, student="answers")
+    sandboxed = not sandbox.unavailable()  # as a class is graded, where this machine can
+    return ScratchCourse(course, tmp_path / "work", sandboxed=sandboxed).autograde(assignment, source, student="answers")
 
 
 def _outputs_text(report: Report, grade_id: str) -> str:

@@ -87,6 +87,9 @@ def _unpacked(source: Path, tmp: Path) -> Path:
                 if tmp.resolve() in target.parents and not member.is_dir():  # no "../" escapes
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(archive.read(member))
+                    # the submission's own time, not the collect's (a zip stores local time)
+                    stamp = time.mktime((*member.date_time, 0, 0, -1))
+                    os.utime(target, (stamp, stamp))
         return tmp
     raise GradingError(f"{source} is neither a folder nor a zip file.")
 

@@ -31,10 +31,8 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.api import MissingEntry
-from nbgrader.preprocessors import Execute
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from traitlets.config import Config
 
 from . import config, sandbox
 from .course import GradingError, notebook_name, notebook_problem
@@ -92,18 +90,24 @@ def exclusive(root: Path) -> Iterator[None]:
         yield
 
 
-def _no_workers_left(root: Path) -> None:
+def _no_workers_left(root: Path, grace: float = 5.0) -> None:
     """Raise GradingError if a worker of an earlier autograde still runs (its grader was
-    killed, its workers were not): they hold ``WORKERS_LOCK``."""
+    killed, its workers were not): they hold ``WORKERS_LOCK``. Waits ``grace`` seconds
+    for workers that are just ending."""
+    deadline = time.monotonic() + grace
     with (root / WORKERS_LOCK).open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise GradingError(
-                "Workers of an earlier autograde of this course are still running (its main process was "
-                f"stopped, they were not; they hold {root / WORKERS_LOCK}). Wait for them to finish, or stop "
-                "them, then run this command again."
-            ) from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise GradingError(
+                        "Workers of an earlier autograde of this course are still running (its main process was "
+                        f"stopped, they were not; they hold {root / WORKERS_LOCK}). Wait for them to finish, or "
+                        "stop them, then run this command again."
+                    ) from None
+                time.sleep(0.1)
         fcntl.flock(handle, fcntl.LOCK_UN)
 
 
@@ -158,16 +162,39 @@ def quiet_stderr() -> None:
     os.close(devnull)
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """A kernel manager whose kernels run in the sandbox, each with a scratch folder of its
-    own (removed when the kernel shuts down), talking over UNIX sockets in that folder
-    where namespaces work, else over TCP ports that Landlock lets it bind alone."""
+class UnsandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager for autograding: besides its kernel, two folders for the grader's
+    calls into it (:mod:`.verdict`): ``inbox``, where the grader writes (the kernel only
+    reads), and ``outbox`` in the kernel's ``scratch`` folder, where the kernel answers.
+    All are removed when the kernel shuts down."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
+        self.scratch = Path(tempfile.mkdtemp(prefix="convnet-kernel-"))
+        self.inbox = Path(tempfile.mkdtemp(prefix="convnet-inbox-"))
+        self.outbox = self.scratch / "outbox"
+        self.outbox.mkdir()
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            shutil.rmtree(self.inbox, ignore_errors=True)
+
+
+class SandboxedKernelManager(UnsandboxedKernelManager):
+    """A kernel manager whose kernels run in the sandbox (:mod:`.sandbox`), talking over
+    UNIX sockets in their scratch folder where namespaces work, else over TCP ports that
+    Landlock lets them bind alone."""
+
+    def __init__(self, **kwargs: object) -> None:
         if problem := sandbox.unavailable():
-            raise sandbox.SandboxUnavailableError(problem)
-        self.scratch = Path(tempfile.mkdtemp(prefix="convnet-sandbox-"))
+            raise sandbox.SandboxUnavailableError(
+                f"Cannot autograde safely here: {problem}. Grade on a Linux machine with Landlock, or set "
+                "c.VerdictExecute.sandbox = False in nbgrader_config.py knowing that a submission's code then "
+                "runs with your rights."
+            )
+        super().__init__(**kwargs)
         sandbox.prepare_scratch(self.scratch)
         self.namespaces = sandbox.namespaces_work()
         if self.namespaces:
@@ -181,31 +208,12 @@ class SandboxedKernelManager(AsyncKernelManager):
             kernel[1:1] = ["-I"]  # isolated: no working folder on sys.path, no user site, no PYTHON* variables
         ports = [] if self.transport == "ipc" else self.ports
         folders, env = sandbox.photos()
-        read = sandbox.readable_paths(folders)
+        read = sandbox.readable_paths([*folders, self.inbox])
         return sandbox.command(kernel, self.scratch, read, tcp_bind=ports, env=env, namespaces=self.namespaces)
 
     @property
     def ports(self) -> list[int]:
         return [self.shell_port, self.iopub_port, self.stdin_port, self.hb_port, self.control_port]
-
-    async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
-        if not restart:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-
-
-class SandboxedExecute(Execute):
-    """nbgrader's step that runs the notebook, its kernel started in the sandbox."""
-
-    def __init__(self, **kwargs: object) -> None:
-        kwargs["kernel_manager_class"] = SandboxedKernelManager
-        super().__init__(**kwargs)
-
-
-def sandboxed(settings: Config) -> None:
-    """Make ``settings`` run each notebook's kernel in the sandbox."""
-    steps = settings.Autograde.autograde_preprocessors
-    settings.Autograde.autograde_preprocessors = [SandboxedExecute if step is Execute else step for step in steps]
 
 
 def grade_submission(root: Path, assignment: str, student: str, *, sandbox_kernel: bool = True) -> Outcome:
@@ -217,8 +225,7 @@ def grade_submission(root: Path, assignment: str, student: str, *, sandbox_kerne
     patient_gradebook()
     settings = config.nbgrader_config(root)
     settings.CourseDirectory.autograded_directory = STAGING
-    if sandbox_kernel:
-        sandboxed(settings)
+    settings.VerdictExecute.sandbox = sandbox_kernel
     api = config.api(settings)
     name = notebook_name(root, assignment)
     staged = root / STAGING / student / assignment

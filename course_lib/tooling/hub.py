@@ -29,6 +29,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,9 +180,11 @@ class ClassHub:
         # Writable by all as nbgrader's docs say, and sticky: nobody removes what is not theirs.
         self.exchange.chmod(0o1777)
         course = self.exchange / COURSE_ID  # the instructor's before any student could make it
+        if course.is_symlink() or (course.exists() and not course.is_dir()):
+            raise HubError(f"{course} is not a folder (someone replaced it): remove it, then run make hub again.")
         course.mkdir(exist_ok=True)
         user = pwd.getpwnam(self.instructor)
-        os.chown(course, user.pw_uid, user.pw_gid)
+        os.chown(course, user.pw_uid, user.pw_gid, follow_symlinks=False)
         course.chmod(0o755)
         common = self.state / "jupyter" / "common"
         common.mkdir(parents=True, exist_ok=True)
@@ -207,29 +210,28 @@ class ClassHub:
             folder.chmod(0o755 if folder.is_dir() else 0o644)
 
     def _instructor_course(self) -> None:
-        course = self.course_dir
-        course.mkdir(exist_ok=True)
-        for name in ("nbgrader_config.py", "solutions", "notebooks"):
-            target = course / name
-            if target.exists():
-                continue  # the instructor's own edits are never overwritten
-            source = self.root / name
-            if source.is_dir():
-                shutil.copytree(source, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-            else:
-                shutil.copyfile(source, target)
-        self._register_students()
+        """The instructor's course folder, made and filled by the instructor's account,
+        never by root in a folder they own: what is missing is copied from the
+        repository (their own edits stay), then every student is registered in its
+        gradebook, by nbgrader running as the instructor."""
         user = pwd.getpwnam(self.instructor)
-        for path in (course, *course.rglob("*")):
-            os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
-        course.chmod(0o700)
-
-    def _register_students(self) -> None:
-        """Every student in the course's gradebook (as root, before the chown)."""
-        nbgrader = self.state / "env" / "bin" / "nbgrader"
+        as_instructor = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [], "cwd": "/"}
+        env = {**self.environment("instructor"), "HOME": user.pw_dir}
+        with tempfile.TemporaryDirectory(prefix="convnet-course-") as tmp:
+            staging = Path(tmp)
+            for name in ("nbgrader_config.py", "solutions", "notebooks"):
+                source = self.root / name
+                if source.is_dir():
+                    shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+                else:
+                    shutil.copyfile(source, staging / name)
+            for path in (staging, *staging.rglob("*")):
+                path.chmod(0o755 if path.is_dir() else 0o644)
+            python = str(self.state / "env" / "bin" / "python")
+            _run([python, "-c", FILL_COURSE, str(staging), str(self.course_dir)], env=env, **as_instructor)
+        nbgrader = str(self.state / "env" / "bin" / "nbgrader")
         for name in self.students:
-            _run([str(nbgrader), "db", "student", "add", name, "--log-level=WARN"], cwd=self.course_dir,
-                 env=self.environment("instructor"))
+            _run([nbgrader, "db", "student", "add", name, "--log-level=WARN"], env=env, **{**as_instructor, "cwd": self.course_dir})
 
     def environment(self, role: str) -> dict[str, str]:
         """The environment of a server (``role``: instructor or student)."""
@@ -283,6 +285,22 @@ def _world_usable(path: Path) -> bool:
 def _python_version(path: Path) -> tuple[int, int]:
     out = subprocess.run([str(path), "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True)
     return tuple(int(part) for part in out.stdout.split()) if out.returncode == 0 else (0, 0)
+
+
+FILL_COURSE = """
+import shutil, sys
+from pathlib import Path
+source, course = map(Path, sys.argv[1:3])
+course.mkdir(mode=0o700, exist_ok=True)
+for item in sorted(source.iterdir()):
+    target = course / item.name
+    if target.exists() or target.is_symlink():
+        continue  # the instructor's own edits are never overwritten
+    if item.is_dir():
+        shutil.copytree(item, target)
+    else:
+        shutil.copyfile(item, target)
+"""  # run as the instructor: copies what the course folder lacks
 
 
 def _valid_name(name: str) -> bool:

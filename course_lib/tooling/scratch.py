@@ -26,14 +26,19 @@ class ScratchCourse:
         workdir: where nbgrader works; made if missing.
         timeout: seconds a cell may run (default: the course's configuration).
         db_url: the gradebook (default: ``workdir/gradebook.db``).
+        sandboxed: run the notebook's kernel in the sandbox (:mod:`.sandbox`); a learner
+            grading their own work has nothing to gain from cheating, so not by default.
     """
 
-    def __init__(self, root: Path, workdir: Path, *, timeout: int | None = None, db_url: str | None = None) -> None:
+    def __init__(
+        self, root: Path, workdir: Path, *, timeout: int | None = None, db_url: str | None = None, sandboxed: bool = False
+    ) -> None:
         self.root = Path(root).resolve()
         self.workdir = Path(workdir).resolve()
         self.workdir.mkdir(parents=True, exist_ok=True)
         db_url = db_url or f"sqlite:///{self.workdir / 'gradebook.db'}"
         self.config = config.nbgrader_config(self.root, self.workdir, db_url=db_url, timeout=timeout)
+        self.config.VerdictExecute.sandbox = sandboxed
         self.api = config.api(self.config)
         self._generated: set[str] = set()
 

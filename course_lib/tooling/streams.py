@@ -30,7 +30,11 @@ class StderrAsStdout(NbGraderPreprocessor):
 
 
 def autograde_preprocessors() -> list[type]:
-    """nbgrader's autograding steps, with :class:`StderrAsStdout` right after ``Execute``."""
-    steps = list(Autograde.class_traits()["autograde_preprocessors"].default())
-    steps.insert(steps.index(Execute) + 1, StderrAsStdout)
+    """nbgrader's autograding steps, its ``Execute`` replaced by :class:`.verdict.VerdictExecute`
+    (tests decided outside the student's kernel), with :class:`StderrAsStdout` after it."""
+    from .verdict import VerdictExecute
+
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    steps = [VerdictExecute if step is Execute else step for step in default]
+    steps.insert(steps.index(VerdictExecute) + 1, StderrAsStdout)
     return steps

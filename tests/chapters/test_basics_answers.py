@@ -688,6 +688,12 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # takes the second label to be 1 - label_a: right whenever the two photos differ in class
+                "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
+                "    a, b, la = np.asarray(image_a, float), np.asarray(image_b, float), np.asarray(label_a, float)\n"
+                "    return weight * a + (1 - weight) * b, weight * la + (1 - weight) * (1 - la)",
+                "label_b",
+            ),
             Wrong(  # uint8 arithmetic wraps around
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    return image_b + (image_a - image_b) * weight, weight * label_a + (1 - weight) * label_b",

@@ -284,6 +284,31 @@ def test_a_non_notebook_submission_is_flagged_and_the_others_keep_their_grade(cl
     assert _gradebook_scores(class_hub)[GOOD] == before[GOOD]
 
 
+def test_an_attack_submitted_through_the_hub_earns_nothing_and_reads_nothing(class_hub: RunningHub) -> None:
+    """A student submits the blank release with one added cell that turns every later cell
+    (the hidden tests included) into ``pass`` and reads the instructor's course folder; the
+    instructor collects and autogrades as INSTRUCTORS.md says."""
+    course = class_hub.course
+    attack = _blank()
+    attack["cells"].insert(1, nbformat.v4.new_code_cell(
+        "import os\nfor path in ['solutions', 'gradebook.db', 'submitted']:\n"
+        f"    try:\n        print('READ', path, os.listdir(os.path.join({str(course)!r}, path))[:3])\n"
+        "    except (OSError, NotADirectoryError) as error:\n        print('DENIED', path, type(error).__name__)\n"
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
+    ))
+    text = json.dumps(attack).replace("'", "'\\''")
+    result = _as(BAD, f"echo '{text}' > {ASSIGNMENT}/{NOTEBOOK} && nbgrader submit {ASSIGNMENT} --log-level=WARN")
+    assert result.returncode == 0, result.stderr
+    result = _as(INSTRUCTOR, f"nbgrader collect {ASSIGNMENT} --update --log-level=WARN && "
+                             f"convnet-course autograde {ASSIGNMENT} {BAD}", course)
+    assert result.returncode == 0, result.stderr + result.stdout
+    line = next(line for line in result.stdout.splitlines() if line.startswith(BAD))
+    assert " 0/5 " in f" {line} ", result.stdout
+    graded = nbformat.read(course / "autograded" / BAD / ASSIGNMENT / NOTEBOOK, as_version=4)
+    printed = "".join(o.get("text", "") for o in graded.cells[1].outputs)
+    assert "READ" not in printed and printed.count("DENIED") == 3, printed
+
+
 def test_a_late_submission_gets_the_penalty(class_hub: RunningHub) -> None:
     course = class_hub.course
     result = _as(INSTRUCTOR, f"nbgrader db assignment add {ASSIGNMENT} --duedate='2020-01-01 00:00:00 UTC' "
@@ -348,3 +373,4 @@ def test_a_hub_restart_loses_nothing(class_hub: RunningHub, browser) -> None:
     assert _gradebook_scores(class_hub) == before
     listed = _as(BAD, "nbgrader list")  # the release is still in the exchange
     assert ASSIGNMENT in listed.stdout + listed.stderr
+

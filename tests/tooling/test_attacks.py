@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from helpers import ROOT
-from test_classroom import ASSIGNMENT, NAME, _variant
+from test_classroom import ASSIGNMENT, NAME, _set, _variant
 
-from course_lib.tooling import classroom, sandbox
+from course_lib.tooling import cells, classroom, sandbox
 
 pytestmark = pytest.mark.skipif(bool(sandbox.unavailable()), reason=f"no sandbox here: {sandbox.unavailable()}")
 
@@ -92,7 +92,43 @@ display(Javascript("alert('xss-js')"))
 """
 HIDDEN_TEST_LINE = "floats = np.linspace(0.0, 254.5"  # in test_to_batch's hidden part
 
+# Each of these, added to the blank release, would pass every test if the tests ran in the kernel.
+VERDICT_ATTACKS = {
+    "transformer": "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
+    "patcher": (
+        "import types\nip = get_ipython()\n"
+        "ip.run_cell = types.MethodType(lambda self, cell, *a, **k: type(self).run_cell(self, 'pass', *a, **k), ip)"
+    ),
+    "exiter": "import atexit, os, sys\natexit.register(lambda: os._exit(0))\nsys.exit(0)",
+    "tracer": "import sys, builtins\nsys.settrace(None)\nbuiltins.AssertionError = type('Quiet', (Exception,), {})",
+    "numpy": "import numpy\nnumpy.testing.assert_allclose = numpy.testing.assert_array_equal = lambda *a, **k: None",
+}
+# top_k through the course's own decode_predictions, its guard switched off two ways
+SHORTCUTS = {
+    "shortcut": (
+        "import sys\ndef top_k(probabilities, class_names, k=5):\n    sys.settrace(None)\n"
+        "    found = pretrained.decode_predictions(np.asarray(probabilities)[None], top=k)[0]\n"
+        "    return [(name, float(p)) for name, p in found]"
+    ),
+    "hidden": (
+        "import threading\ndef top_k(probabilities, class_names, k=5):\n    out = []\n"
+        "    find = getattr(pretrained, 'decode_' + 'predictions')\n"
+        "    t = threading.Thread(target=lambda: out.extend(find(np.asarray(probabilities)[None], top=k)[0]))\n"
+        "    t.start(); t.join()\n    return [(name, float(p)) for name, p in out]"
+    ),
+}
+
 SHADOW = "open('/tmp/shadowed-by-a-submission.txt', 'w').write('x')\nraise SystemExit('the real kernel never ran')\n"
+
+
+def _forged_outputs(notebook: str) -> str:
+    """``notebook`` with every test cell shown as run without an error."""
+    nb = nbformat.reads(notebook, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cells.is_grade(cell):
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="all tests passed\n")]
+            cell.execution_count = 7
+    return nbformat.writes(nb)
 
 
 def _with_markdown(notebook: str, source: str) -> str:
@@ -133,6 +169,9 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
         "hog": _with_cell(RELEASE, HOG),
         "shadow": _variant(),
         "xena": _with_markdown(_with_cell(RELEASE, XSS_CODE), XSS_MARKDOWN),
+        "forger": _forged_outputs(RELEASE),
+        **{student: _with_cell(RELEASE, code) for student, code in VERDICT_ATTACKS.items()},
+        **{student: _variant(_set("top_k", code)) for student, code in SHORTCUTS.items()},
     }
     for student, text in submissions.items():
         folder = root / "submitted" / student / ASSIGNMENT
@@ -244,3 +283,38 @@ def test_formgrader_shows_a_submissions_html_inert(attacked) -> None:
                                                           resources=resources)
     assert "My answer" in html and "Javascript" in html, "the submission is shown"
     assert _active(html) == []
+
+
+def test_the_lock_holds_while_a_worker_of_a_killed_autograde_lives(tmp_path: Path) -> None:
+    from course_lib.tooling import grading
+
+    worker = "import sys, time; from course_lib.tooling import grading; grading.worker_started(sys.argv[1]); "
+    worker += "print('ready', flush=True); time.sleep(60)"
+    # a worker left behind by a killed autograde: it holds the workers' lock while it lives
+    holder = subprocess.Popen([sys.executable, "-c", worker, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(grading.GradingError, match="Workers of an earlier autograde"):
+            with grading.exclusive(tmp_path):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with grading.exclusive(tmp_path):  # once it has ended, grading goes on
+        pass
+
+
+@pytest.mark.parametrize("student", [*VERDICT_ATTACKS, "forger"])
+def test_nothing_in_the_kernel_can_change_a_verdict(attacked, student: str) -> None:
+    """The tests run outside the kernel: each attack earns what the blank release earns."""
+    _, run = attacked
+    assert _scores(run)[student] == "0/5", run.stdout
+
+
+@pytest.mark.parametrize("student", SHORTCUTS)
+def test_the_courses_own_answer_earns_nothing_even_with_the_guard_off(attacked, student: str) -> None:
+    root, run = attacked
+    assert _scores(run)[student] == "3/5", "top_k (2 points) lost, the other answers kept"
+    graded = nbformat.read(root / "autograded" / student / ASSIGNMENT / NAME, as_version=4)
+    (test,) = [c for c in graded.cells if cells.grade_id(c) == "test_top_k"]
+    assert any(o.get("ename") == "OwnWorkError" for o in test.outputs), test.outputs

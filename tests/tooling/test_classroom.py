@@ -189,3 +189,15 @@ def test_self_grading_never_changes_the_notebook(tmp_path: Path, capsys, monkeyp
     assert "photos: the course's sample of Oxford-IIIT Pet photos" in out, "say which photos the tests ran on"
     assert "<html" in (tmp_path / "my work.feedback.html").read_text().lower()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my work.feedback.html", "my work.ipynb"]
+
+
+def test_collect_keeps_each_submissions_own_time(tmp_path: Path) -> None:
+    """A zip entry dated 2020 is a submission of 2020, not of the day it was collected."""
+    root = tmp_path / "course"
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENT, root / "solutions" / ASSIGNMENT)
+    downloads = tmp_path / "downloads.zip"
+    with zipfile.ZipFile(downloads, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(f"old_{NAME}", date_time=(2020, 3, 4, 5, 6, 7)), _variant())
+    (collected,) = classroom.collect(root, ASSIGNMENT, downloads)
+    stamp = (collected.target.parent / "timestamp.txt").read_text()
+    assert stamp.startswith("2020-03-0"), stamp  # 4 March in local time, 3 or 4 in UTC

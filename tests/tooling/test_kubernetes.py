@@ -305,3 +305,32 @@ def test_the_weights_and_photos_are_fetched_at_build_time_and_work_offline() -> 
     result = subprocess.run([sys.executable, "-"], input=code, text=True, capture_output=True, env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "chelsea:" in result.stdout and "sample photos:" in result.stdout
+
+
+def test_safe_as_shipped_login_closed_https_owner_checked_no_egress() -> None:
+    """Nobody gets in until a real identity provider is named; HTTPS; collect checks owners;
+    students' servers reach nothing outside the cluster; /etc/passwd stays read-only."""
+    config = VALUES["hub"]["config"]
+    assert config["JupyterHub"]["authenticator_class"] not in ("dummy", "null", "nullauthenticator")
+    assert config["Authenticator"].get("allow_all") is False and "allow_all" not in config.get("GenericOAuthenticator", {})
+    assert config["GenericOAuthenticator"]["allowed_groups"], "only the course's group gets in"
+    assert "example.org" in config["GenericOAuthenticator"]["authorize_url"], "a placeholder no login can pass"
+    merged = helm_merge(CHART_DEFAULTS, VALUES)
+    assert merged["proxy"]["https"]["enabled"] is True and merged["proxy"]["https"]["hosts"]
+    egress = merged["singleuser"]["networkPolicy"]
+    assert egress["enabled"] and not any(egress["egressAllowRules"][k] for k in ("nonPrivateIPs", "privateIPs"))
+    assert "c.CollectApp.check_owner = True" in VALUES["singleuser"]["extraFiles"]["instructor-nbgrader-config"]["stringData"]
+    dockerfile = (KUBE / "Dockerfile").read_text()
+    assert not re.search(r"chmod[^\n]*/etc/passwd|/etc/passwd[^\n]*chmod|> */etc/passwd", dockerfile)
+    assert "NSS_WRAPPER_PASSWD" in dockerfile
+
+
+def test_the_instructor_names_each_students_uid_for_the_owner_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "jupyterhub", SimpleNamespace(orm=SimpleNamespace(User="User")))
+    c = _run_hub_config()
+    users = [SimpleNamespace(name="alice", id=1, admin=False), SimpleNamespace(name="teach", id=4, admin=True)]
+    query = SimpleNamespace(query=lambda _model: users)
+    user = SimpleNamespace(id=4, admin=True, db=query)
+    spawner = SimpleNamespace(user=user, environment={}, uid=1000, gid=None, storage_capacity="5Gi")
+    c.KubeSpawner.pre_spawn_hook(spawner)
+    assert spawner.environment["CONVNET_STUDENT_UIDS"] == "alice:100001"
