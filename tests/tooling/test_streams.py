@@ -40,9 +40,12 @@ def test_an_error_still_costs_the_points() -> None:
 
 
 def test_the_course_configuration_runs_it_after_the_notebook_and_before_the_grades() -> None:
+    from course_lib.tooling.verdict import VerdictExecute
+
     steps = nbgrader_config(ROOT).Autograde.autograde_preprocessors
     assert steps == autograde_preprocessors()
-    assert steps.index(Execute) < steps.index(StderrAsStdout) < steps.index(SaveAutoGrades)
+    assert Execute not in steps, "nbgrader's own Execute would run the tests in the student's kernel"
+    assert steps.index(VerdictExecute) < steps.index(StderrAsStdout) < steps.index(SaveAutoGrades)
 
 
 def _validate(tmp_path, *sources: str) -> dict:
