@@ -66,9 +66,14 @@ def _course_function(name: str) -> Callable[..., Any]:
     module, _, qualname = name.partition(":")
     if not module.startswith("course_lib.") or module.startswith("course_lib.tooling"):
         raise CrossingError(f"{name} is not a function of the course")
-    found: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
+    try:
+        found: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+    except (ImportError, AttributeError):
+        raise CrossingError(f"{name} is not a function of the course") from None
+    if getattr(found, "__module__", None) != module:  # e.g. "course_lib.settings:os.system"
+        raise CrossingError(f"{name} is not a function of the course")
     return found
 
 

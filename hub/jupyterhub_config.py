@@ -20,6 +20,8 @@ port = int(settings["port"])
 
 c.JupyterHub.ip = settings["ip"]
 c.JupyterHub.port = port
+if settings.get("ssl"):  # HTTPS; without it the hub listens on a loopback address only
+    c.JupyterHub.ssl_cert, c.JupyterHub.ssl_key = settings["ssl"]
 c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{port + 1}"
 c.ConfigurableHTTPProxy.command = [str(state / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy")]
 c.JupyterHub.hub_ip = "127.0.0.1"

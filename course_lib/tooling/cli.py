@@ -93,11 +93,14 @@ def _hub(args: argparse.Namespace) -> int:
     root = _root(args)
     students = read_class(Path(args.class_list)) if args.class_list else args.students.split(",")
     hub = ClassHub(root, Path(args.state), args.instructor, students, port=args.port, ip=args.ip,
-                   data=Path(args.data).resolve() if args.data else None)
+                   data=Path(args.data).resolve() if args.data else None,
+                   ssl_cert=Path(args.ssl_cert).resolve() if args.ssl_cert else None,
+                   ssl_key=Path(args.ssl_key).resolve() if args.ssl_key else None)
     hub.setup()
     print(f"course folder: {hub.course_dir} (the instructor's, with the gradebook)")
     print(f"accounts and first passwords: {hub.state / 'accounts.csv'} (root only)")
-    print(f"the hub: http://{args.ip}:{args.port}/  (Ctrl-C stops it; nothing is lost)", flush=True)
+    scheme = "https" if args.ssl_cert else "http"
+    print(f"the hub: {scheme}://{args.ip}:{args.port}/  (Ctrl-C stops it; nothing is lost)", flush=True)
     if args.setup_only:
         return 0
     command, env = hub.command()
@@ -152,7 +155,10 @@ def main(argv: list[str] | None = None) -> int:
     hub.add_argument("--class", dest="class_list", help="a CSV of students with a 'username' or 'id' column (instead of --students)")
     hub.add_argument("--state", default="/srv/convnet-course", help="where the hub keeps its environment, exchange and database")
     hub.add_argument("--port", type=int, default=8000, help="the hub's port (it also uses the next two)")
-    hub.add_argument("--ip", default="127.0.0.1", help="the address it listens on (0.0.0.0: every interface)")
+    hub.add_argument("--ip", default="127.0.0.1",
+                     help="the address it listens on (0.0.0.0: every interface, which needs --ssl-cert and --ssl-key)")
+    hub.add_argument("--ssl-cert", help="the hub's HTTPS certificate (PEM), with --ssl-key")
+    hub.add_argument("--ssl-key", help="the private key of --ssl-cert")
     hub.add_argument("--data", help="a photo folder for every server (COURSE_DATA_DIR; default: the shipped photos)")
     hub.add_argument("--setup-only", action="store_true", help="set everything up, do not start the hub")
     hub.set_defaults(run=_hub)

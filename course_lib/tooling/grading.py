@@ -41,6 +41,7 @@ from .reports import Report, read_report
 STAGING = ".autograding"  # where nbgrader works before a result moves into autograded/
 LOCK_FILE = ".autograde.lock"
 WORKERS_LOCK = ".autograde.workers.lock"  # held (shared) by every worker while it lives
+WORKER_VARIABLE = "CONVNET_AUTOGRADE_WORKER"  # set in the workers of convnet-course autograde
 BUSY_TIMEOUT_MS = 120_000  # sqlite's default, 5 s, fails a write behind any longer one
 
 
@@ -103,12 +104,36 @@ def _no_workers_left(root: Path, grace: float = 5.0) -> None:
             except BlockingIOError:
                 if time.monotonic() > deadline:
                     raise GradingError(
-                        "Workers of an earlier autograde of this course are still running (its main process was "
-                        f"stopped, they were not; they hold {root / WORKERS_LOCK}). Wait for them to finish, or "
-                        "stop them, then run this command again."
+                        "Another autograde of this course is still running: formgrader's, or workers of an earlier "
+                        f"autograde whose main process was stopped (they hold {root / WORKERS_LOCK}). Wait for it "
+                        "to finish, or stop it, then run this command again."
                     ) from None
                 time.sleep(0.1)
         fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
+def alongside_class_runs(root: Path) -> Iterator[None]:
+    """An autograde started outside ``convnet-course autograde`` (formgrader's buttons,
+    ``nbgrader autograde``) is refused while a class autograde holds the course's lock,
+    and counts as one of its workers while it runs, so that no class autograde starts."""
+    path = Path(root) / LOCK_FILE
+    if os.environ.get(WORKER_VARIABLE) or not path.parent.is_dir():
+        yield  # a worker of convnet-course autograde, whose run holds the lock
+        return
+    with path.open("a+") as handle, (Path(root) / WORKERS_LOCK).open("a+") as workers:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise GradingError(
+                f"convnet-course autograde is running on this course ({holder}): autograde this submission "
+                "when it has finished."
+            ) from None
+        fcntl.flock(workers, fcntl.LOCK_SH)
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        yield
 
 
 _worker_lock = None  # this worker's handle on WORKERS_LOCK, open while it lives
@@ -120,6 +145,7 @@ def worker_started(root: Path) -> None:
     global _worker_lock
     _worker_lock = (Path(root) / WORKERS_LOCK).open("a+")
     fcntl.flock(_worker_lock, fcntl.LOCK_SH)
+    os.environ[WORKER_VARIABLE] = "1"
     quiet_stderr()
 
 

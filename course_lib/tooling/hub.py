@@ -63,6 +63,8 @@ class ClassHub:
         ip: the address it listens on.
         data: a photo folder every server uses (``COURSE_DATA_DIR``); without one, the
             servers use the photos the course ships, so no server downloads 825 MB.
+        ssl_cert, ssl_key: the hub's HTTPS certificate and key; plain HTTP is served on
+            a loopback address only (passwords would cross the network in clear).
     """
 
     root: Path
@@ -72,6 +74,8 @@ class ClassHub:
     port: int = 8000
     ip: str = "127.0.0.1"
     data: Path | None = None
+    ssl_cert: Path | None = None
+    ssl_key: Path | None = None
     log: list[str] = field(default_factory=list)
 
     @property
@@ -114,6 +118,17 @@ class ClassHub:
             names.add(name)
             if (uid := _uid(name)) is not None and uid < 1000:
                 raise HubError(f"{name!r} is a system account (uid {uid}); choose another name.")
+        if (self.ssl_cert is None) != (self.ssl_key is None):
+            raise HubError("Give both --ssl-cert and --ssl-key (the certificate and its private key), or neither.")
+        for given in (self.ssl_cert, self.ssl_key):
+            if given is not None and not given.is_file():
+                raise HubError(f"{given} is not a file: give the HTTPS certificate and key files.")
+        if self.ssl_cert is None and not _loopback(self.ip):
+            raise HubError(
+                f"--ip {self.ip} would serve the hub over plain HTTP to other machines, where passwords cross the "
+                "network in clear. Give --ssl-cert and --ssl-key (e.g. from Let's Encrypt), or keep the default "
+                "--ip 127.0.0.1 behind an HTTPS proxy of your own."
+            )
         if self.data is not None and not self.data.is_dir():
             raise HubError(f"--data names {self.data}, which is not a folder: give the cats_and_dogs_small "
                            "folder (train/, validation/, test/), or leave it out to use the shipped photos.")
@@ -136,6 +151,7 @@ class ClassHub:
         """What ``hub/jupyterhub_config.py`` reads."""
         return {
             "state": str(self.state), "ip": self.ip, "port": self.port,
+            "ssl": [str(self.ssl_cert), str(self.ssl_key)] if self.ssl_cert else None,
             "instructor": self.instructor, "students": self.students,
             "course_dir": str(self.course_dir),
             "environment": {role: self.environment(role) for role in ("instructor", "student")},
@@ -301,6 +317,15 @@ for item in sorted(source.iterdir()):
     else:
         shutil.copyfile(item, target)
 """  # run as the instructor: copies what the course folder lacks
+
+
+def _loopback(ip: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return ip == "localhost"
 
 
 def _valid_name(name: str) -> bool:

@@ -398,13 +398,17 @@ class VerdictExecute(Execute):
         self._verdicts: Verdicts | None = None
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict, *args: Any, **kwargs: Any):
+        from .grading import alongside_class_runs
+
         self._cells = nb.cells
-        try:
-            return super().preprocess(nb, resources, *args, **kwargs)
-        finally:
-            if self._verdicts is not None:
-                self._verdicts.kernel.close()
-                self._verdicts = None
+        notebook_folder = Path(resources.get("metadata", {}).get("path") or ".").resolve()
+        with alongside_class_runs(notebook_folder.parents[2]):  # <course>/autograded/<student>/<assignment>
+            try:
+                return super().preprocess(nb, resources, *args, **kwargs)
+            finally:
+                if self._verdicts is not None:
+                    self._verdicts.kernel.close()
+                    self._verdicts = None
 
     def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, index: int):
         if not (cell.cell_type == "code" and cells.is_grade(cell) and not cells.is_solution(cell)):

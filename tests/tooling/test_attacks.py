@@ -294,7 +294,7 @@ def test_the_lock_holds_while_a_worker_of_a_killed_autograde_lives(tmp_path: Pat
     holder = subprocess.Popen([sys.executable, "-c", worker, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(grading.GradingError, match="Workers of an earlier autograde"):
+        with pytest.raises(grading.GradingError, match="workers of an earlier autograde whose main process was stopped"):
             with grading.exclusive(tmp_path):
                 pass
     finally:
@@ -318,3 +318,26 @@ def test_the_courses_own_answer_earns_nothing_even_with_the_guard_off(attacked, 
     graded = nbformat.read(root / "autograded" / student / ASSIGNMENT / NAME, as_version=4)
     (test,) = [c for c in graded.cells if cells.grade_id(c) == "test_top_k"]
     assert any(o.get("ename") == "OwnWorkError" for o in test.outputs), test.outputs
+
+
+def test_formgraders_autograde_waits_for_a_class_autograde(tmp_path: Path) -> None:
+    """nbgrader's own autograde (formgrader's button) is refused while convnet-course
+    autograde holds the course, and a class autograde is refused while it runs."""
+    from course_lib.tooling import grading
+    from course_lib.tooling.scratch import ScratchCourse
+
+    course = ScratchCourse(ROOT, tmp_path / "course")
+    holder = "import sys, time; from course_lib.tooling import grading\nwith grading.exclusive(sys.argv[1]):\n"
+    holder += "    print('ready', flush=True); time.sleep(60)"
+    run = subprocess.Popen([sys.executable, "-c", holder, str(course.workdir)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "ready"
+        with pytest.raises(classroom.GradingError, match="convnet-course autograde is running on this course"):
+            course.autograde(ASSIGNMENT, ROOT / "solutions" / ASSIGNMENT / NAME)
+    finally:
+        run.kill()
+        run.wait()
+    with grading.alongside_class_runs(course.workdir):  # as formgrader's autograde runs
+        with pytest.raises(grading.GradingError, match="Another autograde of this course is still running"):
+            with grading.exclusive(course.workdir):
+                pass

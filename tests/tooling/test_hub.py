@@ -89,3 +89,21 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_plain_http_is_served_on_loopback_only(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(hub.ClassHub, "course_dir", property(lambda self: tmp_path / "course"))
+    monkeypatch.setattr(hub.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(hub.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    public = _hub(tmp_path, port=_free_port())
+    public.ip = "0.0.0.0"
+    with pytest.raises(HubError, match="plain HTTP to other machines.*--ssl-cert and --ssl-key"):
+        public.check()
+    public.ssl_cert, public.ssl_key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    public.ssl_cert.write_text("certificate")
+    public.ssl_key.write_text("key")
+    public.check()  # with a certificate, any address
+    assert public.settings()["ssl"] == [str(public.ssl_cert), str(public.ssl_key)]
+    local = _hub(tmp_path, port=_free_port())
+    local.check()  # 127.0.0.1, plain HTTP: the default
+    assert local.settings()["ssl"] is None

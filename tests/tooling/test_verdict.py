@@ -162,3 +162,11 @@ def test_what_the_kernel_wrote_is_read_without_following_links_or_waiting_on_fif
     finally:
         os.close(kernel.outbox_fd)
     assert sorted(p.name for p in copied.iterdir()) == ["reply-tree.json"]
+
+
+def test_only_the_courses_own_functions_cross_by_name(tmp_path: Path) -> None:
+    for name in ("course_lib.settings:os.system", "os:system", "course_lib.tooling.cli:main"):
+        (tmp_path / "value-tree.json").write_text(json.dumps({"__course__": name}))
+        np.savez(tmp_path / "value-arrays.npz")
+        with pytest.raises(CrossingError, match="not a function of the course"):
+            _codec(trusted=False).load(tmp_path, "value")
