@@ -11,6 +11,7 @@ is out of reach.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import threading
@@ -104,6 +105,26 @@ def _message(exercise: str, name: str) -> str:
 # what they pass to an answer must cross to the kernel. A function written in a test cell
 # crosses as a call back to the grader, which gradients cannot follow; these are made again
 # in the kernel instead (remote.recipe), and this layer is known to Keras on both sides.
+
+
+@functools.lru_cache(maxsize=1)
+def chelsea_grad_cam() -> tuple[Any, Any, int, Any]:
+    """Chelsea (224 px) through EfficientNet-Lite0, computed by the course's own code (5.4,
+    Grad-CAM): the feature maps of ``top_activation`` (7, 7, 1280), the gradient of the
+    top class's logit with respect to them, that class, and its Grad-CAM heatmap. The
+    tests of chapter 3's Grad-CAM exercises check answers on these, so that no earlier
+    answer decides a later exercise's points."""
+    import numpy as np
+
+    from . import data, heatmaps, pretrained
+
+    model = pretrained.efficientnet_lite0(image_size=None, classifier_activation=None)
+    image = data.sample_image("chelsea", 224)
+    cam = heatmaps.GradCam(model, "top_activation")
+    _, logits = cam.logits(image[np.newaxis].astype("float32"))
+    top = int(np.argmax(np.asarray(logits)[0]))
+    maps, gradients = cam.maps_and_gradients(image, top)
+    return maps, gradients, top, cam(image, top)
 
 
 def trainable_count(model: Any) -> int:

@@ -84,6 +84,13 @@ class ClassActivationMap:
         features, grads = ops.cast(features, "float32"), ops.cast(grads, "float32")
         return _scaled(ops.relu(ops.sum(features * self.channel_weights(features, grads), axis=-1))), scores
 
+    def maps_and_gradients(self, image: np.ndarray, class_index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The layer's feature maps ``(h, w, channels)`` for one image (0..255 RGB at the
+        model's size), and the gradient of the class score with respect to them."""
+        images = ops.convert_to_tensor(np.asarray(image, dtype="float32")[np.newaxis])
+        features, _, grads = backend.feature_gradients(self._class_score, images, ops.convert_to_tensor(class_index, "int32"))
+        return ops.convert_to_numpy(ops.cast(features, "float32"))[0], ops.convert_to_numpy(ops.cast(grads, "float32"))[0]
+
     def __call__(self, image: np.ndarray, class_index: int) -> np.ndarray:
         """The heatmap ``(h, w)`` in 0..1 of one image (0..255 RGB at the model's size)
         for ``class_index``."""

@@ -102,6 +102,10 @@ VERDICT_ATTACKS = {
     "exiter": "import atexit, os, sys\natexit.register(lambda: os._exit(0))\nsys.exit(0)",
     "tracer": "import sys, builtins\nsys.settrace(None)\nbuiltins.AssertionError = type('Quiet', (Exception,), {})",
     "numpy": "import numpy\nnumpy.testing.assert_allclose = numpy.testing.assert_array_equal = lambda *a, **k: None",
+    "timer": (  # a thread that keeps writing a verdict into whatever runs next
+        "import threading, time\ndef _noise():\n    while True:\n        print('all tests passed')\n"
+        "        time.sleep(0.05)\nthreading.Thread(target=_noise, daemon=True).start()"
+    ),
 }
 # top_k through the course's own decode_predictions, its guard switched off two ways
 SHORTCUTS = {

@@ -162,3 +162,14 @@ def test_a_second_autograde_is_refused_while_one_runs(parallel, capsys) -> None:
         holder.wait()
     again = classroom.autograde_all(root, ASSIGNMENT, progress=False)  # a killed holder frees the lock
     assert all("already autograded" in o.problem for o in again if o.student in GRADABLE)
+
+
+def test_a_resubmission_newer_than_its_grade_is_graded_again_without_force(parallel) -> None:
+    root, _ = parallel
+    before = _gradebook(root)
+    assert before["carol"]["notebook"][0] < 5, "carol's first submission has a wrong answer"
+    (root / "submitted" / "carol" / ASSIGNMENT / NAME).write_text(_variant())  # she fixes it and resubmits
+    again = {o.student: o for o in classroom.autograde_all(root, ASSIGNMENT, progress=False)}
+    assert "already autograded" not in again["carol"].problem and again["carol"].report.auto_score == 5
+    assert all("already autograded" in again[s].problem for s in GRADABLE if s != "carol")
+    assert {s: e for s, e in _gradebook(root).items() if s != "carol"} == {s: e for s, e in before.items() if s != "carol"}
