@@ -482,8 +482,7 @@ def _fingerprint(value: Any) -> Any:
     if isinstance(value, keras.layers.Layer):
         flags = [layer.trainable for layer in value._flatten_layers(include_self=True)]
         compiled = getattr(value, "compiled", False) and json.dumps(_plain(value.get_compile_config()), default=str)
-        weights = hashlib.sha1(b"".join(np.asarray(w).tobytes() for w in value.get_weights())).hexdigest()
-        return (flags, compiled, weights)
+        return (flags, compiled, _weights_digest(value))
     if isinstance(value, np.random.Generator):
         return json.dumps(_plain(value.bit_generator.state))
     if isinstance(value, (list, dict)):

@@ -73,11 +73,7 @@ def exclusive(root: Path) -> Iterator[None]:
     at once, naming the holder, if another process holds it."""
     path = Path(root) / LOCK_FILE
     with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+        if holder := _lock_or_holder(handle):
             raise GradingError(
                 f"Another autograde is running on this course: {holder} (it holds {path}).\n"
                 "Wait until it has finished, or stop it and run this command again: the students "
@@ -89,6 +85,16 @@ def exclusive(root: Path) -> Iterator[None]:
         handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n")
         handle.flush()
         yield
+
+
+def _lock_or_holder(handle) -> str:
+    """Take the course's lock on ``handle`` at once (""), else say who holds it."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return ""
+    except BlockingIOError:
+        handle.seek(0)
+        return handle.read().strip() or "another process"
 
 
 def _no_workers_left(root: Path, grace: float = 5.0) -> None:
@@ -122,11 +128,7 @@ def alongside_class_runs(root: Path) -> Iterator[None]:
         yield  # a worker of convnet-course autograde, whose run holds the lock
         return
     with path.open("a+") as handle, (Path(root) / WORKERS_LOCK).open("a+") as workers:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+        if holder := _lock_or_holder(handle):
             raise GradingError(
                 f"convnet-course autograde is running on this course ({holder}): autograde this submission "
                 "when it has finished."

@@ -402,7 +402,8 @@ class VerdictExecute(Execute):
 
         self._cells = nb.cells
         notebook_folder = Path(resources.get("metadata", {}).get("path") or ".").resolve()
-        with alongside_class_runs(notebook_folder.parents[2]):  # <course>/autograded/<student>/<assignment>
+        course = notebook_folder.parents[2] if len(notebook_folder.parents) > 2 else notebook_folder
+        with alongside_class_runs(course):  # the notebook is in <course>/autograded/<student>/<assignment>
             try:
                 return super().preprocess(nb, resources, *args, **kwargs)
             finally:
