@@ -14,8 +14,10 @@ the lecture (chapter 5 of *Deep Learning with R*):
 
 Shared by all: :mod:`.settings` (fast mode, data choice, folders), :mod:`.results`
 (measurements and the book's figures), :mod:`.plots` (small figure helpers),
-:mod:`.explorer` (the widgets' one base) and :mod:`.backend`, the only module that imports
-TensorFlow; a notebook calls ``backend.configure()`` in its first cell.
+:mod:`.explorer` (the widgets' one base), :mod:`.stand_ins` (the course's version of each
+exercise the lesson builds on, for a student who has not solved it yet), :mod:`.checks` (what
+the test cells use) and :mod:`.backend`, the only module that imports TensorFlow; a notebook
+calls ``backend.configure()`` in its first cell.
 
 The tools that run the course (nbgrader, the classroom, the build, the command line)
 live apart, in :mod:`course_lib.tooling`; nothing here imports them.

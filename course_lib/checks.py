@@ -47,22 +47,28 @@ def _code_objects(reference: Any) -> dict[CodeType, str]:
 
 
 @contextmanager
-def own_work(exercise: str, *references: Callable[..., Any] | type) -> Iterator[None]:
+def own_work(exercise: str, *references: Callable[..., Any] | type, builds_on: tuple[str, ...] = ()) -> Iterator[None]:
     """While the block runs, calling any of ``references`` fails with :class:`OwnWorkError`.
 
     ``exercise`` is what the student writes (``"conv2d"``), for the message. Calls are
     seen by their code, so an alias (``from course_lib.convolution import feature_map as
-    f``) is caught too, and so is a call the answer catches and hides.
+    f``) is caught too, and so is a call the answer catches and hides. The course's
+    stand-ins (:mod:`.stand_ins`) are out of reach too, but for the earlier exercises
+    named in ``builds_on``, which the exercise's text says to use: where the grader calls
+    the answer in the student's kernel, those names are the course's versions meanwhile.
     """
-    codes: dict[CodeType, str] = {}
+    from . import stand_ins
+
+    allowed = {stand_ins.COURSE[name].__code__ for name in builds_on}
+    codes: dict[CodeType, str] = {code: f"stand_ins.{code.co_name}" for code in stand_ins.code_objects(builds_on)}
     for reference in references:
         codes.update(_code_objects(reference))
-    _guards.append((exercise, references))
+    _guards.append((exercise, references, builds_on))
     called: list[str] = []
     previous = sys.gettrace()
 
     def trace(frame: FrameType, event: str, arg: Any) -> Any:
-        if event == "call" and frame.f_code in codes:
+        if event == "call" and frame.f_code in codes and not _called_from(frame.f_back, allowed):
             called.append(codes[frame.f_code])
             raise OwnWorkError(_message(exercise, called[0]))
         return previous(frame, event, arg) if previous is not None else None
@@ -79,17 +85,25 @@ def own_work(exercise: str, *references: Callable[..., Any] | type) -> Iterator[
         raise OwnWorkError(_message(exercise, called[0]))
 
 
-_guards: list[tuple[str, tuple[Any, ...]]] = []  # the own_work blocks now open, innermost last
+_guards: list[tuple[str, tuple[Any, ...], tuple[str, ...]]] = []  # the own_work blocks now open, innermost last
 
 
-def current_guard() -> tuple[str, list[Any]] | None:
-    """The exercise and the course's code that the innermost open :func:`own_work` block
-    forbids (where the grader calls an answer in the student's kernel, the kernel applies
-    the same guard)."""
+def _called_from(frame: FrameType | None, codes: set[CodeType]) -> bool:
+    while frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def current_guard() -> tuple[str, list[Any], tuple[str, ...]] | None:
+    """The exercise, the course's code that the innermost open :func:`own_work` block
+    forbids, and the earlier exercises it builds on (where the grader calls an answer in
+    the student's kernel, the kernel applies the same guard)."""
     if not _guards:
         return None
-    exercise, references = _guards[-1]
-    return exercise, list(references)
+    exercise, references, builds_on = _guards[-1]
+    return exercise, list(references), builds_on
 
 
 def _message(exercise: str, name: str) -> str:

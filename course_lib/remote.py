@@ -23,7 +23,8 @@ import importlib
 import json
 import math
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def _weights_digest(value: Any) -> str | None:
 
 def _course_function(name: str) -> Callable[..., Any]:
     module, _, qualname = name.partition(":")
-    if not module.startswith("course_lib.") or module.startswith("course_lib.tooling"):
+    if not module.startswith("course_lib.") or module.startswith(("course_lib.tooling", "course_lib.stand_ins")):
         raise CrossingError(f"{name} is not a function of the course")
     try:
         found: Any = importlib.import_module(module)
@@ -150,7 +151,7 @@ class Codec:
             return self._array(keras.ops.convert_to_numpy(value), "__tensor__")
         if callable(value):
             module = getattr(value, "__module__", "") or ""
-            if module.startswith("course_lib.") and not module.startswith("course_lib.tooling"):
+            if module.startswith("course_lib.") and not module.startswith(("course_lib.tooling", "course_lib.stand_ins")):
                 return {"__course__": f"{module}:{value.__qualname__}"}
             return {"__function__": self.share(value)}
         raise CrossingError(f"a {type(value).__module__}.{type(value).__qualname__} cannot be passed to or from the kernel")
@@ -432,16 +433,16 @@ def _grader_function(inbox: Path, outbox: Path, prefix: str) -> Callable[[int], 
 
 
 def serve(
-    name: str | int, inbox: str, outbox: str, guard: tuple[str, list[str]] | None = None, lookup: bool = False
+    name: str | int, inbox: str, outbox: str, guard: tuple[str, list[str], list[str]] | None = None, lookup: bool = False
 ) -> None:
     """Call the kernel's ``name`` (a name in the notebook, or a number from :func:`_share`)
     on the arguments in ``inbox`` (written by the grader; the kernel cannot write there);
     write what it returns or raises, and the arguments it changed, into ``outbox``. A name
-    that is not a function is sent as it is. ``guard``: the exercise and the course
-    functions the answer must not call (:func:`course_lib.checks.own_work`). With
-    ``lookup``, a function is not called: the grader learns that it is one."""
-    from contextlib import nullcontext
-
+    that is not a function is sent as it is. ``guard``: the exercise, the course functions
+    the answer must not call, and the earlier exercises it builds on, whose names are the
+    course's versions during the call (:func:`course_lib.checks.own_work`); without one,
+    the answer still may not call the course's stand-ins. With ``lookup``, a function is
+    not called: the grader learns that it is one."""
     from IPython import get_ipython
 
     from . import checks
@@ -458,9 +459,10 @@ def serve(
         else:
             passed = {**dict(enumerate(args)), **kwargs}
             before = {key: _fingerprint(value) for key, value in passed.items()}
-            references = [_course_function(ref) for ref in guard[1]] if guard else []
-            with checks.own_work(guard[0], *references) if guard else nullcontext():
-                outcome["value"] = target(*args, **kwargs)
+            exercise, references, builds_on = guard or (str(name), [], [])
+            with _course_versions(get_ipython().user_ns, builds_on):
+                with checks.own_work(exercise, *map(_course_function, references), builds_on=tuple(builds_on)):
+                    outcome["value"] = target(*args, **kwargs)
             outcome["changed"] = {key: value for key, value in passed.items() if _fingerprint(value) != before[key]}
     except BaseException as error:  # the answer's error is the test's to report  # noqa: B036
         kind = "OwnWorkError" if isinstance(error, checks.OwnWorkError) else type(error).__name__
@@ -470,6 +472,22 @@ def serve(
     except CrossingError as error:
         message = f"what the answer gave back cannot be checked: {error}"
         Codec(stub, _share, trusted=True).dump({"error": ["TypeError", message, True]}, Path(outbox), "reply")
+
+
+@contextmanager
+def _course_versions(namespace: dict, names: list[str]) -> Iterator[None]:
+    """While the block runs, ``names`` in the notebook are the course's versions (the
+    earlier exercises the graded one builds on); then the student's again."""
+    from . import stand_ins
+
+    saved = {name: namespace[name] for name in names if name in namespace}
+    namespace.update({name: stand_ins.COURSE[name] for name in names})
+    try:
+        yield
+    finally:
+        for name in names:
+            namespace.pop(name, None)
+        namespace.update(saved)
 
 
 def _fingerprint(value: Any) -> Any:

@@ -106,7 +106,7 @@ class Kernel:
         exchange = f"x{next(self.exchanges)}"
         self._codec().dump((list(args), kwargs), self._fresh(self.inbox / exchange), "call")
         guard = checks.current_guard()
-        guard_names = (guard[0], [f"{r.__module__}:{r.__qualname__}" for r in guard[1]]) if guard else None
+        guard_names = (guard[0], [f"{r.__module__}:{r.__qualname__}" for r in guard[1]], list(guard[2])) if guard else None
         code = (
             f"__import__('course_lib.remote', fromlist=['serve']).serve({name!r}, {str(self.inbox / exchange)!r}, "
             f"{str(self.outbox / exchange)!r}, {guard_names!r}, lookup={lookup!r})"
@@ -309,7 +309,7 @@ def prelude() -> dict[str, Any]:
 
     namespace: dict[str, Any] = {"__name__": "__test__", "np": np, "keras": keras, "layers": keras.layers, "ops": keras.ops}
     for module in pkgutil.iter_modules(course_lib.__path__):
-        if module.name not in ("tooling", "remote"):
+        if module.name not in ("tooling", "remote", "stand_ins"):
             namespace[module.name] = importlib.import_module(f"course_lib.{module.name}")
     namespace["backend"].configure()
     return namespace
@@ -363,7 +363,7 @@ def _answers_guarded(answers: Callable[[str], list[str]]):
     original = checks.own_work
 
     @contextlib.contextmanager
-    def own_work(exercise: str, *references: Any):
+    def own_work(exercise: str, *references: Any, builds_on: tuple[str, ...] = ()):
         for source in answers(exercise):
             if found := hiding(source):
                 raise checks.OwnWorkError(
@@ -374,7 +374,7 @@ def _answers_guarded(answers: Callable[[str], list[str]]):
             for name in (getattr(reference, "__name__", ""), getattr(reference, "__qualname__", "")):
                 if name and mentions(answers(exercise), name.rsplit(".", 1)[-1]):
                     raise checks.OwnWorkError(checks._message(exercise, f"{reference.__module__}.{reference.__qualname__}"))
-        with original(exercise, *references):
+        with original(exercise, *references, builds_on=builds_on):
             yield
 
     checks.own_work = own_work
