@@ -59,7 +59,7 @@ class Exercise:
 SHORTCUT = r"calls the course's own"  # the message of checks.own_work
 
 
-def _strip_markers(source: str) -> str:
+def strip_markers(source: str) -> str:
     return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
 
 
@@ -71,7 +71,7 @@ def _variant_cells(answer: nbformat.NotebookNode, test: nbformat.NotebookNode, l
     for made in (answer_copy, test_copy):
         made["id"] = uuid.uuid4().hex[:12]
         made.outputs, made.execution_count = [], None
-    restore = nbformat.v4.new_code_cell(_strip_markers(answer.source))  # the solution again
+    restore = nbformat.v4.new_code_cell(strip_markers(answer.source))  # the solution again
     return [answer_copy, test_copy, restore]
 
 

@@ -13,6 +13,10 @@ EXERCISES = {
     "to_batch": Exercise(
         "test_to_batch",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def to_batch(image):\n'
+                '    return np.array([image], dtype=np.float32)'
+            ),
             Right("def to_batch(image):\n    return np.expand_dims(image, 0).astype(np.float32)"),
             Right(
                 "import warnings\n\ndef to_batch(image):\n"
@@ -22,6 +26,14 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # rescales images that look like 0..1 floats
+                'def to_batch(image):\n'
+                "    image = np.asarray(image, dtype='float32')\n"
+                '    if image.max() <= 1:\n'
+                '        image = image * 255\n'
+                '    return image[np.newaxis]',
+                '0..1',
+            ),
             Wrong("def to_batch(image):\n    return np.asarray(image)[np.newaxis]", "dtype"),  # keeps uint8
             Wrong("def to_batch(image):\n    return (np.asarray(image, 'float32') / 255)[np.newaxis]", "rescale"),
             Wrong("def to_batch(image):\n    return np.asarray(image, 'float32')[..., np.newaxis]", "shape"),  # last axis
@@ -34,6 +46,11 @@ EXERCISES = {
     "top_k": Exercise(
         "test_top_k",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def top_k(probabilities, class_names, k=5):\n'
+                '    pairs = sorted(zip(class_names, probabilities), key=lambda pair: pair[1], reverse=True)\n'
+                '    return pairs[:k]'
+            ),
             Right(
                 "def top_k(probabilities, class_names, k=5):\n"
                 "    pairs = sorted(zip(class_names, np.ravel(probabilities)), key=lambda p: -p[1])\n"
@@ -49,6 +66,12 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # looks each class up by its probability: two equal probabilities give one class twice
+                'def top_k(probabilities, class_names, k=5):\n'
+                '    values = list(probabilities)\n'
+                '    return [(class_names[values.index(p)], float(p)) for p in sorted(values, reverse=True)[:k]]',
+                'two classes',
+            ),
             Wrong(  # least probable first
                 "def top_k(probabilities, class_names, k=5):\n"
                 "    order = np.argsort(probabilities)[:k]\n"
@@ -82,6 +105,11 @@ EXERCISES = {
     "binary_accuracy": Exercise(
         "test_binary_accuracy",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def binary_accuracy(labels, probabilities, threshold=0.5):\n'
+                '    predictions = np.reshape(probabilities, len(labels)) > threshold\n'
+                '    return np.mean(predictions == labels)'
+            ),
             Right(  # Keras's metric, in float32
                 "import keras\n\ndef binary_accuracy(labels, probabilities, threshold=0.5):\n"
                 "    p = np.reshape(probabilities, (-1, 1)).astype('float32')\n"

@@ -112,3 +112,6 @@ def test_blank_release_earns_nothing(course: ScratchCourse, assignment: str) -> 
     passed = [c.grade_id for c in auto if c.points]
     assert not passed, f"tests pass without an answer: {passed}"
     assert all(c.message for c in auto), "each failing test should say why"
+    answer_cells = {f"({cells.grade_id(c)})" for c in nbformat.read(release, as_version=4).cells if cells.is_solution(c)}
+    lesson_errors = [error for error in report.other_errors if not any(gid in error for gid in answer_cells)]
+    assert not lesson_errors, f"the lesson's cells should go on past blank exercises (stand_ins.yours): {lesson_errors}"

@@ -31,6 +31,18 @@ EXERCISES = {
     "count_trainable": Exercise(
         "test_count_trainable",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def count_trainable(model):\n'
+                '    total = 0\n'
+                '    for weight in model.trainable_weights:\n'
+                '        total += int(np.prod(weight.shape))\n'
+                '    return total\n'
+                '\n'
+                '\n'
+                'print("trainable parameters before freezing:", f"{count_trainable(base):,}")\n'
+                'base.trainable = False\n'
+                'print("trainable parameters after freezing: ", f"{count_trainable(base):,}")'
+            ),
             Right(  # the lecture's other way to freeze: layer by layer
                 _count_cell(
                     "def count_trainable(model):\n"
@@ -105,6 +117,14 @@ EXERCISES = {
     "extract_features": Exercise(
         "test_extract_features",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def extract_features(base, dataset):\n'
+                '    features, labels = [], []\n'
+                '    for images, batch_labels in dataset:\n'
+                '        features.append(base.predict_on_batch(images))\n'
+                '        labels.append(np.asarray(batch_labels))\n'
+                '    return np.concatenate(features), np.concatenate(labels)'
+            ),
             Right(
                 "def extract_features(base, dataset):\n"
                 "    features, labels = [], []\n"
@@ -183,6 +203,15 @@ EXERCISES = {
     "feature_cache_key": Exercise(
         "test_feature_cache_key",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'import hashlib\n'
+                'import json\n'
+                '\n'
+                '\n'
+                'def feature_cache_key(model_name, weights, image_size, pooling, files):\n'
+                '    text = json.dumps([model_name, weights, image_size, pooling, files])\n'
+                '    return hashlib.sha256(text.encode()).hexdigest()'
+            ),
             Right(  # repr of a tuple: strings quoted, floats exact
                 "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
                 "    text = repr((model_name, weights, image_size, pooling, [tuple(f) for f in files]))\n"
@@ -212,6 +241,14 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # glues the arguments with a two-character separator
+                'import hashlib\n'
+                '\n'
+                'def feature_cache_key(model_name, weights, image_size, pooling, files):\n'
+                "    text = ', '.join(map(str, [model_name, weights, image_size, pooling, files]))\n"
+                '    return hashlib.sha256(text.encode()).hexdigest()',
+                'ambiguous',
+            ),
             Wrong(  # forgets the image size
                 "import hashlib\nimport json\n\n"
                 "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
@@ -268,6 +305,14 @@ EXERCISES = {
     "build_head": Exercise(
         "test_build_head",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def build_head(feature_shape):\n'
+                '    layers = [keras.Input(shape=feature_shape)]\n'
+                '    if len(feature_shape) == 3:\n'
+                '        layers.append(keras.layers.GlobalAveragePooling2D())\n'
+                '    layers += [keras.layers.Dense(256, activation="relu"), keras.layers.Dropout(0.5), keras.layers.Dense(1, activation="sigmoid")]\n'
+                '    return keras.Sequential(layers)'
+            ),
             Right(  # the functional API, activations as layers of their own
                 "def build_head(feature_shape):\n"
                 "    inputs = keras.Input(shape=tuple(feature_shape))\n"
@@ -304,6 +349,18 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # takes 1280 features whatever the shape says
+                'def build_head(feature_shape):\n'
+                '    shape = tuple(feature_shape) if len(feature_shape) == 3 else (1280,)\n'
+                '    head = keras.Sequential([keras.Input(shape=shape)])\n'
+                '    if len(shape) == 3:\n'
+                '        head.add(keras.layers.GlobalAveragePooling2D())\n'
+                "    head.add(keras.layers.Dense(256, activation='relu'))\n"
+                '    head.add(keras.layers.Dropout(0.5))\n'
+                "    head.add(keras.layers.Dense(1, activation='sigmoid'))\n"
+                '    return head',
+                '7 features',
+            ),
             Wrong(  # no dropout
                 "def build_head(feature_shape):\n"
                 "    return keras.Sequential([keras.Input(feature_shape), keras.layers.Dense(256, activation='relu'),\n"
@@ -368,6 +425,12 @@ EXERCISES = {
     "augmented_model": Exercise(
         "test_augmented_model",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def augmented_model(base, head, augmentation):\n'
+                '    inputs = keras.Input(base.input_shape[1:])\n'
+                '    features = base(augmentation(inputs), training=False)\n'
+                '    return keras.Model(inputs, head(features))'
+            ),
             Right(  # the input shape from the base's input tensor, layer by layer
                 "def augmented_model(base, head, augmentation):\n"
                 "    x = inputs = keras.Input(shape=tuple(base.inputs[0].shape[1:]))\n"
@@ -427,6 +490,12 @@ EXERCISES = {
     "predict_with_mirror": Exercise(
         "test_predict_with_mirror",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def predict_with_mirror(model, images):\n'
+                '    plain = model.predict(images, verbose=0)\n'
+                '    mirrored = model.predict(np.flip(images, axis=2), verbose=0)\n'
+                '    return ((plain + mirrored) / 2).reshape(len(images))'
+            ),
             Right(
                 "def predict_with_mirror(model, images):\n"
                 "    images = np.asarray(images, 'float32')\n"
@@ -451,6 +520,17 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # squeezes: one image gives a shape () array
+                'def predict_with_mirror(model, images):\n'
+                '    both = model.predict(images, verbose=0) + model.predict(images[:, :, ::-1], verbose=0)\n'
+                '    return np.squeeze(both) / 2',
+                'squeeze',
+            ),
+            Wrong(  # the course's stand-in (this exercise's test names no course function: the grader still refuses it)
+                "def predict_with_mirror(model, images):\n"
+                "    return stand_ins.predict_with_mirror(model, images)",
+                SHORTCUT,
+            ),
             Wrong(  # mirrors upside down
                 "def predict_with_mirror(model, images):\n"
                 "    return (model.predict(images, verbose=0) + model.predict(images[:, ::-1], verbose=0)).ravel() / 2",
@@ -487,6 +567,15 @@ EXERCISES = {
     "unfreeze_top": Exercise(
         "test_unfreeze_top",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def unfreeze_top(base, first_layer):\n'
+                '    base.trainable = True\n'
+                '    seen = False\n'
+                '    for layer in base.layers:\n'
+                '        if layer.name == first_layer:\n'
+                '            seen = True\n'
+                '        layer.trainable = seen and not isinstance(layer, keras.layers.BatchNormalization)'
+            ),
             Right(  # one pass, a flag that turns on at first_layer
                 "def unfreeze_top(base, first_layer):\n"
                 "    base.trainable = True\n"
@@ -581,6 +670,10 @@ EXERCISES = {
     "compile_for_fine_tuning": Exercise(
         "test_compile_for_fine_tuning",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def compile_for_fine_tuning(model):\n'
+                '    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), loss="binary_crossentropy", metrics=["accuracy"])'
+            ),
             Right(  # the book's optimizer, the lecture's spelling of the metric
                 _compile(
                     "model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), "
@@ -608,6 +701,11 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # plain SGD, which the exercise does not allow
+                'def compile_for_fine_tuning(model):\n'
+                "    model.compile(optimizer=keras.optimizers.SGD(1e-5), loss='binary_crossentropy', metrics=['accuracy'])",
+                'Adam or RMSprop',
+            ),
             Wrong(  # Adam's default learning rate, 1e-3
                 _compile("model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])"),
                 "too high",

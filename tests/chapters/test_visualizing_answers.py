@@ -22,6 +22,10 @@ EXERCISES = {
     "activation_model": Exercise(
         "test_activation_model",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def activation_model(model, layer_names):\n'
+                '    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names])'
+            ),
             Right(  # the layers looked up by name in a dict
                 "def activation_model(model, layer_names):\n"
                 "    by_name = {layer.name: layer for layer in model.layers}\n"
@@ -104,6 +108,14 @@ EXERCISES = {
     "normalize_map": Exercise(
         "test_normalize_map",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def normalize_map(feature_map):\n'
+                '    x = np.array(feature_map, dtype=float)\n'
+                '    low, high = x.min(), x.max()\n'
+                '    if high == low:\n'
+                '        return np.zeros(x.shape)\n'
+                '    return (x - low) / (high - low)'
+            ),
             Right(  # np.where computes both branches: a constant map divides 0 by 0 and NumPy warns
                 "def normalize_map(feature_map):\n"
                 "    x = np.array(feature_map, dtype=float)\n"
@@ -188,6 +200,13 @@ EXERCISES = {
     "ascent_step": Exercise(
         "test_ascent_step",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def ascent_step(score_fn, image, step_size):\n'
+                '    scores, gradient = backend.gradients(score_fn, image)\n'
+                '    gradient = np.array(gradient)\n'
+                '    normalised = gradient / (np.sqrt(np.mean(gradient ** 2)) + 1e-5)\n'
+                '    return np.array(image, dtype=float) + step_size * normalised'
+            ),
             Right(  # TensorFlow's GradientTape directly
                 "import tensorflow as tf\n\ndef ascent_step(score_fn, image, step_size):\n"
                 "    x = tf.convert_to_tensor(np.asarray(image, dtype='float32'))\n"
@@ -294,6 +313,10 @@ EXERCISES = {
     "pooled_gradients": Exercise(
         "test_pooled_gradients",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def pooled_gradients(gradients):\n'
+                '    return np.mean(gradients, axis=(0, 1))'
+            ),
             Right(  # positions flattened into one axis
                 "def pooled_gradients(gradients):\n"
                 "    g = np.asarray(gradients, dtype=float)\n"
@@ -354,6 +377,13 @@ EXERCISES = {
     "relu_normalize": Exercise(
         "test_relu_normalize",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def relu_normalize(heatmap):\n'
+                '    relu = np.maximum(heatmap, 0)\n'
+                '    if relu.max() <= 0:\n'
+                '        return np.zeros(np.shape(heatmap))\n'
+                '    return relu / relu.max()'
+            ),
             Right(  # np.clip and max(initial=0)
                 "def relu_normalize(heatmap):\n"
                 "    h = np.clip(np.asarray(heatmap, dtype=float), 0, None)\n"
@@ -427,6 +457,11 @@ EXERCISES = {
     "grad_cam_heatmap": Exercise(
         "test_grad_cam_heatmap",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def grad_cam_heatmap(feature_maps, gradients):\n'
+                '    weights = pooled_gradients(gradients)\n'
+                '    return relu_normalize(np.sum(feature_maps * weights, axis=2))'
+            ),
             Right(  # np.einsum, the ReLU and the normalisation inline
                 "def grad_cam_heatmap(feature_maps, gradients):\n"
                 "    weights = np.asarray(gradients, dtype=float).mean(axis=(0, 1))\n"
@@ -490,6 +525,21 @@ EXERCISES = {
     "occlusion_map": Exercise(
         "test_occlusion_map",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n'
+                '    image = np.array(image, dtype=float)\n'
+                '    rows = (image.shape[0] - patch) // stride + 1\n'
+                '    cols = (image.shape[1] - patch) // stride + 1\n'
+                '    copies = []\n'
+                '    for i in range(rows):\n'
+                '        for j in range(cols):\n'
+                '            copy = image.copy()\n'
+                '            copy[i * stride : i * stride + patch, j * stride : j * stride + patch] = fill\n'
+                '            copies.append(copy)\n'
+                '    scores = np.asarray(score_fn(np.array(copies)))\n'
+                '    base = np.asarray(score_fn(image[np.newaxis]))[0]\n'
+                '    return (base - scores).reshape(rows, cols)'
+            ),
             Right(  # one occluded image at a time, a list of lists
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
                 "    image = np.asarray(image, dtype=float)\n"
@@ -530,6 +580,17 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # scores what the patch hides (image - occluded), right only for a linear score
+                'def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n'
+                '    image = np.asarray(image, dtype=float)\n'
+                '    tops = range(0, image.shape[0] - patch + 1, stride)\n'
+                '    lefts = range(0, image.shape[1] - patch + 1, stride)\n'
+                '    hidden = np.zeros((len(tops) * len(lefts), *image.shape))\n'
+                '    for n, (t, l) in enumerate((t, l) for t in tops for l in lefts):\n'
+                '        hidden[n, t:t + patch, l:l + patch] = image[t:t + patch, l:l + patch] - fill\n'
+                '    return np.asarray(score_fn(hidden)).reshape(len(tops), len(lefts))',
+                'not linear',
+            ),
             Wrong(  # the course's own occlusion, which the explorer uses
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
                 "    return heatmaps.occlusion(score_fn, image, patch, stride, fill)",
@@ -641,6 +702,10 @@ EXERCISES = {
     "unpooled_heatmap": Exercise(
         "test_unpooled_heatmap",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def unpooled_heatmap(feature_maps, gradients):\n'
+                '    return relu_normalize(np.sum(feature_maps * gradients, axis=-1))'
+            ),
             Right(  # einsum, then the ReLU and the scaling written out
                 "def unpooled_heatmap(feature_maps, gradients):\n"
                 "    h = np.maximum(np.einsum('ijk,ijk->ij', np.asarray(feature_maps, float), np.asarray(gradients, float)), 0)\n"
@@ -687,6 +752,16 @@ EXERCISES = {
     "grad_cam_plus_plus_weights": Exercise(
         "test_grad_cam_plus_plus_weights",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def grad_cam_plus_plus_weights(feature_maps, gradients):\n'
+                '    g = np.asarray(gradients, dtype=float)\n'
+                '    total = np.sum(feature_maps, axis=(0, 1))\n'
+                '    denominator = 2 * g**2 + total * g**3\n'
+                '    alpha = np.zeros_like(g)\n'
+                '    nonzero = denominator != 0\n'
+                '    alpha[nonzero] = g[nonzero] ** 2 / denominator[nonzero]\n'
+                '    return np.sum(alpha * np.maximum(g, 0), axis=(0, 1))'
+            ),
             Right(  # np.divide with where=, in float32
                 "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
                 "    a, g = np.asarray(feature_maps, 'float32'), np.asarray(gradients, 'float32')\n"
@@ -749,6 +824,13 @@ EXERCISES = {
     "curve_area": Exercise(
         "test_curve_area",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def curve_area(fractions, scores):\n'
+                '    area = 0.0\n'
+                '    for i in range(len(fractions) - 1):\n'
+                '        area += (fractions[i + 1] - fractions[i]) * (scores[i] + scores[i + 1]) / 2\n'
+                '    return area'
+            ),
             Right("def curve_area(fractions, scores):\n    return float(np.trapezoid(scores, fractions))"),
             Right(  # a loop, and a DeprecationWarning
                 "import warnings\n\ndef curve_area(fractions, scores):\n"
@@ -784,6 +866,15 @@ EXERCISES = {
     "rank_correlation": Exercise(
         "test_rank_correlation",
         right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                'def rank_correlation(a, b):\n'
+                '    a, b = np.ravel(a), np.ravel(b)\n'
+                '    if a.min() == a.max() or b.min() == b.max():\n'
+                '        return 0.0\n'
+                '    ranks_a = np.argsort(np.argsort(a))\n'
+                '    ranks_b = np.argsort(np.argsort(b))\n'
+                '    return np.corrcoef(ranks_a, ranks_b)[0, 1]'
+            ),
             Right(  # ranks by scattering positions, the formula 1 - 6 sum d^2 / (n (n^2 - 1))
                 "def rank_correlation(a, b):\n"
                 "    a, b = np.ravel(a), np.ravel(b)\n"
@@ -808,6 +899,14 @@ EXERCISES = {
             ),
         ],
         wrong=[
+            Wrong(  # checks only the second map for a constant one
+                'def rank_correlation(a, b):\n'
+                '    a, b = np.ravel(a), np.ravel(b)\n'
+                '    if np.ptp(b) == 0:\n'
+                '        return 0.0\n'
+                '    return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])',
+                'first map',
+            ),
             Wrong(  # Pearson's correlation of the values
                 "def rank_correlation(a, b):\n"
                 "    a, b = np.ravel(a), np.ravel(b)\n"
