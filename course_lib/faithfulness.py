@@ -124,14 +124,24 @@ def show_curves(found: Curves) -> plt.Figure:
     return fig
 
 
+def mean_ranks(values: np.ndarray) -> np.ndarray:
+    """The rank of each value (0 for the smallest), equal values sharing the mean of the
+    ranks they occupy: a map after a ReLU is full of tied zeros."""
+    values = np.ravel(values)
+    plain = np.empty(values.size)
+    plain[np.argsort(values, kind="stable")] = np.arange(values.size)
+    _, group = np.unique(values, return_inverse=True)
+    return (np.bincount(group, weights=plain) / np.bincount(group))[group]
+
+
 def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Spearman's rank correlation of two maps of the same shape (1: same order of
-    positions, 0: unrelated); 0 when either map is constant."""
+    positions, 0: unrelated), ties at their mean rank (as ``scipy.stats.spearmanr``); 0
+    when either map is constant."""
     a, b = np.ravel(np.asarray(a, "float64")), np.ravel(np.asarray(b, "float64"))
     if np.ptp(a) == 0 or np.ptp(b) == 0:
         return 0.0
-    ranks_a, ranks_b = (np.argsort(np.argsort(x, kind="stable"), kind="stable").astype("float64") for x in (a, b))
-    return float(np.corrcoef(ranks_a, ranks_b)[0, 1])
+    return float(np.corrcoef(mean_ranks(a), mean_ranks(b))[0, 1])
 
 
 def randomized(model: keras.Model, layer_names: Sequence[str], seed: int = 0) -> keras.Model:

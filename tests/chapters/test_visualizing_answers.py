@@ -867,15 +867,47 @@ EXERCISES = {
         "test_rank_correlation",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def rank_correlation(a, b):\n'
-                '    a, b = np.ravel(a), np.ravel(b)\n'
-                '    if a.min() == a.max() or b.min() == b.max():\n'
-                '        return 0.0\n'
-                '    ranks_a = np.argsort(np.argsort(a))\n'
-                '    ranks_b = np.argsort(np.argsort(b))\n'
-                '    return np.corrcoef(ranks_a, ranks_b)[0, 1]'
+                "def rank_correlation(a, b):\n"
+                "    a, b = np.ravel(a).astype(float), np.ravel(b).astype(float)\n"
+                "    if a.min() == a.max() or b.min() == b.max():\n"
+                "        return 0.0\n\n"
+                "    def ranks(x):\n"
+                "        r = np.zeros(len(x))\n"
+                "        r[np.argsort(x)] = np.arange(len(x))\n"
+                "        for value in np.unique(x):\n"
+                "            r[x == value] = r[x == value].mean()\n"
+                "        return r\n\n"
+                "    return np.corrcoef(ranks(a), ranks(b))[0, 1]"
             ),
-            Right(  # ranks by scattering positions, the formula 1 - 6 sum d^2 / (n (n^2 - 1))
+            Right(  # SciPy's ranks (1 for the smallest: the same correlation), with a warning
+                "import warnings\nfrom scipy.stats import rankdata\n\ndef rank_correlation(a, b):\n"
+                "    warnings.warn('rank_correlation: ranks from scipy.stats.rankdata', UserWarning)\n"
+                "    a, b = np.ravel(a), np.ravel(b)\n"
+                "    if np.ptp(a) == 0 or np.ptp(b) == 0:\n"
+                "        return 0.0\n"
+                "    return float(np.corrcoef(rankdata(a), rankdata(b))[0, 1])",
+                prints="ranks from scipy.stats.rankdata",
+            ),
+            Right(  # SciPy's Spearman correlation itself, on stderr
+                "import sys\nfrom scipy import stats\n\ndef rank_correlation(a, b):\n"
+                "    print('rank_correlation: scipy.stats.spearmanr', file=sys.stderr)\n"
+                "    if np.ptp(a) == 0 or np.ptp(b) == 0:\n"
+                "        return 0.0\n"
+                "    return float(stats.spearmanr(np.ravel(a), np.ravel(b)).statistic)",
+                prints="scipy.stats.spearmanr",
+            ),
+        ],
+        wrong=[
+            Wrong(  # ranks from a stable sort: ties get different ranks
+                "def rank_correlation(a, b):\n"
+                "    ra = np.argsort(np.argsort(np.ravel(a), kind='stable'), kind='stable').astype(float)\n"
+                "    rb = np.argsort(np.argsort(np.ravel(b), kind='stable'), kind='stable').astype(float)\n"
+                "    if np.ptp(a) == 0 or np.ptp(b) == 0:\n"
+                "        return 0.0\n"
+                "    return float(np.corrcoef(ra, rb)[0, 1])",
+                "share the mean",
+            ),
+            Wrong(  # the textbook formula 1 - 6 sum d^2 / (n (n^2 - 1)), which holds only without ties
                 "def rank_correlation(a, b):\n"
                 "    a, b = np.ravel(a), np.ravel(b)\n"
                 "    if np.ptp(a) == 0 or np.ptp(b) == 0:\n"
@@ -884,21 +916,9 @@ EXERCISES = {
                 "    ra, rb = np.empty(n), np.empty(n)\n"
                 "    ra[np.argsort(a)] = np.arange(n)\n"
                 "    rb[np.argsort(b)] = np.arange(n)\n"
-                "    return 1 - 6 * np.sum((ra - rb) ** 2) / (n * (n * n - 1))"
+                "    return 1 - 6 * np.sum((ra - rb) ** 2) / (n * (n * n - 1))",
+                "share the mean",
             ),
-            Right(  # Keras-free pandas-free: a stable sort, Pearson written out, and a warning
-                "import warnings\n\ndef rank_correlation(a, b):\n"
-                "    warnings.warn('rank_correlation assumes no ties', RuntimeWarning)\n"
-                "    ra = np.argsort(np.argsort(np.ravel(a), kind='stable'), kind='stable').astype(float)\n"
-                "    rb = np.argsort(np.argsort(np.ravel(b), kind='stable'), kind='stable').astype(float)\n"
-                "    if np.ravel(a).min() == np.ravel(a).max() or np.ravel(b).min() == np.ravel(b).max():\n"
-                "        return 0.0\n"
-                "    ra, rb = ra - ra.mean(), rb - rb.mean()\n"
-                "    return float((ra * rb).sum() / np.sqrt((ra ** 2).sum() * (rb ** 2).sum()))",
-                prints="assumes no ties",
-            ),
-        ],
-        wrong=[
             Wrong(  # checks only the second map for a constant one
                 'def rank_correlation(a, b):\n'
                 '    a, b = np.ravel(a), np.ravel(b)\n'

@@ -51,6 +51,16 @@ def test_rank_correlation():
     assert faithfulness.rank_correlation(a, np.ones((3, 4))) == 0.0
 
 
+def test_rank_correlation_with_ties_is_spearmans() -> None:
+    stats = pytest.importorskip("scipy.stats")  # installed with scikit-image
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        a = np.maximum(rng.normal(size=(6, 7)), 0)  # ReLU maps: many tied zeros
+        b = np.maximum(a + rng.normal(0, 0.5, size=(6, 7)), 0)
+        assert faithfulness.rank_correlation(a, b) == pytest.approx(stats.spearmanr(a.ravel(), b.ravel()).statistic, abs=1e-12)
+    np.testing.assert_allclose(faithfulness.mean_ranks(np.array([0.0, 0.0, 0.0, 2.0, 1.0])), [1, 1, 1, 4, 3])
+
+
 def test_random_orders_differ_by_seed_and_cover_every_pixel():
     first, again, other = (faithfulness.random_order((5, 7), s) for s in (1, 1, 2))
     np.testing.assert_array_equal(first, again)

@@ -155,6 +155,21 @@ def test_grad_cam_plus_plus_matches_the_papers_formula(tiny_classifier):
         np.testing.assert_allclose(cam(image, c), _relu_scaled((a * weights).sum(-1)), atol=1e-4)
 
 
+def test_grad_cam_plus_plus_weights_on_a_case_worked_by_hand():
+    """Chattopadhay et al. (2018), eq. 19 with the exponential score: alpha = g^2 / (2 g^2 +
+    sum(A) g^3), w = sum(alpha relu(g)). Channel 0: g = 0.5 everywhere, sum(A) = 4, so alpha
+    = 0.25 / (0.5 + 0.5) = 0.25 and w = 4 x 0.25 x 0.5 = 0.5. Channel 1: sum(A) = 4; where
+    g = 1, alpha = 1 / 6; where g = -1 the ReLU drops it; where g = 0, alpha = 0: w = 1/3."""
+    features = np.zeros((1, 2, 2, 2), "float32")
+    features[0, :, :, 0] = [[1, 0], [0, 3]]
+    features[0, :, :, 1] = [[2, 0], [1, 1]]
+    gradients = np.zeros((1, 2, 2, 2), "float32")
+    gradients[0, :, :, 0] = 0.5
+    gradients[0, :, :, 1] = [[1, -1], [0, 1]]
+    weights = heatmaps.GradCamPlusPlus.channel_weights(None, features, gradients)
+    np.testing.assert_allclose(np.ravel(weights), [0.5, 1 / 3], rtol=1e-6)
+
+
 def test_eigen_cam_is_the_first_principal_component_and_ignores_the_class(tiny_classifier):
     image = np.random.default_rng(7).uniform(0, 255, (6, 8, 3)).astype("float32")
     a, _ = _features_and_gradients(tiny_classifier, "conv", image, 0)

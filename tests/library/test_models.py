@@ -146,3 +146,22 @@ def test_a_frozen_batch_normalization_keeps_its_statistics_when_training():
     norm.trainable = False
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x, training=True)), stored, atol=1e-6)
     np.testing.assert_allclose(norm.get_weights()[2], 0.3)
+
+
+def test_training_false_inside_a_model_does_not_keep_a_trainable_batch_normalization_in_inference_mode():
+    """What chapter 2 (section 4) says: calling a base with ``training=False`` is not enough
+    in Keras 3; a model called with ``training=True`` (as ``fit`` does) passes it on, so a
+    BatchNormalization layer left trainable normalises with the batch and moves its
+    statistics. Only freezing it keeps the stored ones."""
+    from course_lib.backend import keras
+
+    norm = keras.layers.BatchNormalization()
+    base_inputs = keras.Input((4,))
+    base = keras.Model(base_inputs, norm(base_inputs))
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, base(inputs, training=False))
+    norm.set_weights([np.ones(4), np.zeros(4), np.full(4, 0.3), np.full(4, 4.0)])
+    x = np.random.default_rng(0).uniform(0, 1, (6, 4)).astype("float32")
+    stored = (x - 0.3) / np.sqrt(4.0 + norm.epsilon)
+    assert not np.allclose(keras.ops.convert_to_numpy(model(x, training=True)), stored, atol=1e-4)
+    assert not np.allclose(norm.get_weights()[2], 0.3), "the moving mean moved towards the batch's"
