@@ -115,3 +115,23 @@ def test_blank_release_earns_nothing(course: ScratchCourse, assignment: str) -> 
     answer_cells = {f"({cells.grade_id(c)})" for c in nbformat.read(release, as_version=4).cells if cells.is_solution(c)}
     lesson_errors = [error for error in report.other_errors if not any(gid in error for gid in answer_cells)]
     assert not lesson_errors, f"the lesson's cells should go on past blank exercises (stand_ins.yours): {lesson_errors}"
+
+
+NUMBERS = {word: n for n, word in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_opening_counts_the_exercises_and_questions_there_are(assignment: str) -> None:
+    """Where a notebook's first cell says how many exercises or questions it holds, the
+    count is the number of its answer cells (code for exercises, Markdown for questions)."""
+    nb = nbformat.read(_source_notebook(assignment), as_version=4)
+    there = {
+        "exercises": sum(1 for c in nb.cells if c.cell_type == "code" and cells.is_solution(c)),
+        "questions": sum(1 for c in nb.cells if c.cell_type == "markdown" and cells.is_solution(c)),
+    }
+    said = re.findall(r"\b(\w+) (?:short |written )?(exercises|questions)\b", nb.cells[0].source.replace("\n", " "), re.I)
+    for word, what in said:
+        if word.lower() in NUMBERS:
+            assert NUMBERS[word.lower()] == there[what.lower()], (
+                f"the opening says {word} {what}; the notebook has {there[what.lower()]}"
+            )
