@@ -29,6 +29,7 @@ def _solution_functions() -> dict:
 
 SOLUTIONS = _solution_functions()
 RNG = np.random.default_rng(0)
+IMAGE, KERNEL = np.arange(30.0).reshape(5, 6), np.ones((2, 2))
 CASES = {
     "to_batch": [(RNG.integers(0, 256, (5, 7, 3)).astype("uint8"),)],
     "conv2d": [(RNG.normal(size=(7, 9)), RNG.normal(size=(3, 2)), 2, 1), (np.arange(20).reshape(4, 5), np.ones((2, 2)))],
@@ -73,8 +74,6 @@ def test_a_working_answer_is_used_as_it_is(capsys: pytest.CaptureFixture) -> Non
     assert _taken(conv2d)(IMAGE, KERNEL) == "mine"
     assert capsys.readouterr().out == ""
 
-
-IMAGE, KERNEL = np.arange(30.0).reshape(5, 6), np.ones((2, 2))
 
 
 def _taken(conv2d):
