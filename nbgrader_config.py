@@ -16,6 +16,15 @@ c.ExecutePreprocessor.timeout = 120
 # `nbgrader db assignment add <name> --duedate=...`) scores zero; "none" only flags it.
 c.LateSubmissionPlugin.penalty_method = "zero"
 
+# Each notebook's "What to expect" box and its measured tables are written from the
+# course's benchmarks when the release is generated (course_lib/tooling/expectations.py).
+from pathlib import Path  # noqa: E402
+
+from course_lib.tooling.expectations import generate_preprocessors  # noqa: E402
+
+c.GenerateAssignment.preprocessors = generate_preprocessors()
+c.FromBenchmarks.benchmarks = str(Path(__file__).parent / "benchmarks" / "results.json")
+
 # nbgrader fails a test cell that writes to stderr (a warning, a progress bar): in this
 # course only a failed assertion costs points, so a graded cell's stderr is kept as stdout.
 from course_lib.tooling.streams import autograde_preprocessors  # noqa: E402

@@ -88,7 +88,7 @@ class Shift:
     dog_breeds: frozenset[str]
 
     def as_record(self) -> dict[str, dict[str, float]]:
-        """What :func:`course_lib.results.record` keeps of it."""
+        """What `make run` keeps of it (build/results.json)."""
         return {"test": self.test, "oxford": self.oxford}
 
 

@@ -1,14 +1,12 @@
-"""Measurements the notebooks record (test accuracy, training time, ...).
+"""The course's methods beside the book's figures (lecture: training from scratch, using a
+pretrained convnet), and timing.
 
-Chapter 2 compares its methods with chapter 1's scratch convnet, and ``make run`` puts
-every measurement into ``build/results.json``; both read them from here. They are kept
-in ``settings.artifacts_dir()``, so fast-mode runs and runs on the course's photo sample
-never mix with full ones; each measurement records which photos it was made on.
+Chapter 2's closing table and the course's web page (``make run``) compare the test
+accuracies measured with what the book reports for each method.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,35 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import settings, sources
-
-
-def results_file() -> Path:
-    """The JSON file holding every recorded measurement (for the photos in use)."""
-    return settings.artifacts_dir(sample=sources.resolve().is_sample) / "results.json"
-
-
-def load() -> dict[str, dict[str, Any]]:
-    """All recorded measurements, by name (empty when nothing was recorded yet)."""
-    path = results_file()
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text())
-
-
-def record(name: str, **values: Any) -> dict[str, Any]:
-    """Record a measurement, e.g. ``record("scratch", test_accuracy=0.71, seconds=930)``.
-
-    A later record under the same name replaces the earlier one. The time of recording,
-    whether the fast mode was on and which photos were used (``data``: "sample",
-    "kaggle", "oxford-pets" or "folder") are added.
-    """
-    entry = {**values, "fast_mode": settings.fast_mode(), "data": sources.resolve().kind, "recorded_at": time.time()}
-    everything = load()
-    everything[name] = entry
-    with settings.replacing(results_file()) as file:
-        file.write(json.dumps(everything, indent=2, sort_keys=True).encode())
-    return entry
+from . import confidence, sources
 
 
 @dataclass(frozen=True)
@@ -77,11 +47,10 @@ METHODS = {
 }
 
 
-def comparison(measured: dict[str, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def comparison(measured: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per method: its name, the book's figures (``book``: both editions, each
     labelled with the split it was measured on), and the test accuracy measured here
-    (``None`` where that method has not been run yet)."""
-    measured = load() if measured is None else measured
+    (``None`` where that method has not been run)."""
     rows = []
     for key, (label, book) in METHODS.items():
         entry = measured.get(key, {})
@@ -112,16 +81,16 @@ def photos_line() -> str:
     return f"Measured on {photos.describe()}."
 
 
-def comparison_markdown(measured: dict[str, dict[str, Any]] | None = None) -> str:
-    """:func:`comparison` as a Markdown table (chapter 2's closing table); methods not
-    measured yet say which notebook to run."""
-    lines = ["| method | the book (VGG16 for 5.3) | here (test) | training time here |", "|---|---|---|---|"]
+def comparison_markdown(measured: dict[str, dict[str, Any]], test_photos: int) -> str:
+    """The methods of ``measured`` (test accuracy on ``test_photos`` photos, ``seconds``)
+    beside the book's, as a Markdown table with each accuracy's 95 % confidence interval."""
+    lines = ["| method | the book (VGG16 for 5.3) | here: test accuracy [95 % CI] | training time here |", "|---|---|---|---|"]
     for row in comparison(measured):
         if row["test_accuracy"] is None:
-            chapter = "01-convnet-basics" if row["key"].startswith("scratch") else "this notebook"
-            here, seconds = f"not measured: run {chapter} first", ""
-        else:
-            here, seconds = f"{row['test_accuracy']:.1%}", f"{row['seconds']:.0f} s" if row["seconds"] is not None else ""
+            continue
+        low, high = confidence.interval(row["test_accuracy"], test_photos)
+        here = f"{row['test_accuracy']:.1%} [{low:.1%}, {high:.1%}]"
+        seconds = f"{row['seconds']:.0f} s" if row["seconds"] is not None else ""
         lines.append(f"| {row['method']} | {row['book']} | {here} | {seconds} |")
     return "\n".join(lines) + f"\n\n*{photos_line()}*"
 

@@ -92,8 +92,7 @@ def _not_writable(path: Path, what: str, exc: OSError) -> CacheNotWritableError:
 
 
 def artifacts_dir(*, sample: bool = False) -> Path:
-    """Where notebooks keep what they make for later chapters (trained models, features,
-    measurements).
+    """Where notebooks keep what they make for later chapters (trained models, features).
 
     Fast-mode runs write to a ``fast/`` sub-folder and, with ``sample``, runs on the
     course's photo sample to ``sample/``, so that neither a test or grading run nor a

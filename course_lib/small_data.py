@@ -98,7 +98,7 @@ def run(
 
 
 def as_records(results: Sequence[Result]) -> list[dict]:
-    """The results as plain dicts, for :func:`course_lib.results.record`."""
+    """The results as plain dicts, as `make run` keeps them (build/results.json)."""
     return [asdict(result) for result in results]
 
 

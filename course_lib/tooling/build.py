@@ -3,7 +3,7 @@
 For each assignment in ``solutions/`` the source notebook is executed (full mode unless
 ``COURSE_FAST`` is set) in its own folder; the executed copy and an HTML page go to
 ``build/``, ``build/results.json`` sums up what ran, on which photos, how long it took,
-and what the notebooks measured (see :mod:`course_lib.results`), and
+and what the notebooks measured (read from their kernels: :mod:`.measurements`), and
 ``build/site/index.html`` links it all: each chapter with its first figures, the results
 table, and how to start. The photos are found once, before the first notebook (see
 :mod:`course_lib.sources`); where that is the course's sample, every notebook is told to
@@ -23,22 +23,21 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
-from .. import results, settings, sources
+from .. import settings, sources
+from . import expectations, measurements
 from .course import assignments
 from .site import write_site
 
 
-def execute(path: Path, *, timeout: int | None = None) -> tuple[nbformat.NotebookNode, str]:
-    """Execute the notebook at ``path`` in its folder; returns the executed notebook and
-    the error text ("" when every cell ran)."""
-    nb = nbformat.read(path, as_version=4)
+def execute(nb: nbformat.NotebookNode, folder: Path, name: str, *, timeout: int | None = None) -> str:
+    """Execute ``nb`` in place, in ``folder``; returns the error text ("" when every cell ran)."""
     code_cells = sum(1 for c in nb.cells if c.cell_type == "code")
-    with tqdm(total=code_cells, desc=path.stem, unit="cell", leave=True) as bar:
+    with tqdm(total=code_cells, desc=name, unit="cell", leave=True) as bar:
         client = NotebookClient(
             nb,
             timeout=timeout,
             kernel_name="python3",
-            resources={"metadata": {"path": str(path.parent)}},
+            resources={"metadata": {"path": str(folder)}},
             on_cell_executed=lambda **_: bar.update(1),
             # No widget state: HTML pages would need a script from the internet to draw the
             # widgets; without it they show the picture each widget keeps (image/png).
@@ -52,7 +51,7 @@ def execute(path: Path, *, timeout: int | None = None) -> tuple[nbformat.Noteboo
             # what to do over several lines)
             message = (exc.evalue or "").strip().splitlines()
             error = f"{exc.ename}: {message[0]}" if message else exc.ename or repr(exc)
-    return nb, error
+    return error
 
 
 def sample_note() -> str:
@@ -68,7 +67,8 @@ def build(root: Path, out: Path | None = None, names: list[str] | None = None) -
     started = time.time()
     photos = sources.resolve()
     print(f"Photos: {photos.describe()}", flush=True)
-    summary: dict = {"fast_mode": settings.fast_mode(), "data": photos.as_dict(), "started_at": started, "notebooks": []}
+    summary: dict = {"fast_mode": settings.fast_mode(), "data": photos.as_dict(), "started_at": started, "notebooks": [],
+                     "measurements": {}}
     exporter = HTMLExporter(template_name="lab")
     choice = os.environ.get("COURSE_DATA")
     if photos.is_sample:
@@ -76,7 +76,6 @@ def build(root: Path, out: Path | None = None, names: list[str] | None = None) -
     try:
         _run_all(root, out, names or assignments(root), exporter, summary)
         summary["seconds"] = round(time.time() - started, 1)
-        summary["measurements"] = {k: v for k, v in results.load().items() if v.get("recorded_at", 0) >= started}
     finally:
         if choice is None:
             os.environ.pop("COURSE_DATA", None)
@@ -89,11 +88,19 @@ def build(root: Path, out: Path | None = None, names: list[str] | None = None) -
 
 def _run_all(root: Path, out: Path, names: list[str], exporter: HTMLExporter, summary: dict) -> None:
     """Execute each assignment's notebooks into ``out``, appending to ``summary``."""
+    bench = expectations.load(root / "benchmarks" / "results.json")
     for assignment in names:
         for source in sorted((root / "solutions" / assignment).glob("*.ipynb")):
+            nb = expectations.fill(nbformat.read(source, as_version=4), assignment, bench)
+            if (reader := measurements.cell(assignment)) is not None:
+                nb.cells.append(reader)
             tick = time.perf_counter()
-            nb, error = execute(source)
+            error = execute(nb, source.parent, source.stem)
             seconds = round(time.perf_counter() - tick, 1)
+            found = measurements.take(nb)
+            if not error:
+                kept = {"fast_mode": summary["fast_mode"], "data": summary["data"]["kind"]}
+                summary["measurements"].update({name: {**values, **kept} for name, values in found.items()})
             if summary["data"]["sample"]:
                 nb.cells.insert(0, nbformat.v4.new_markdown_cell(sample_note()))
             executed = out / source.name

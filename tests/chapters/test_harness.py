@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from helpers import ROOT
 
-from course_lib.tooling import cells
+from course_lib.tooling import cells, expectations
 from course_lib.tooling.course import assignments
 from course_lib.tooling.release import made_beside_a_release
 from course_lib.tooling.scratch import ScratchCourse
@@ -63,6 +63,39 @@ def test_release_is_in_sync_with_solutions(course: ScratchCourse, assignment: st
         else:
             same = path.read_bytes() == have[name].read_bytes()
         assert same, f"notebooks/{assignment}/{name} is out of date with solutions/: run `make release`"
+
+
+#: What belongs in INSTRUCTORS.md and benchmarks/, never in a student's notebook: machines,
+#: dates, the course's own commands and tests, bookkeeping calls.
+LAB_NOTES = re.compile(
+    r"xeon|epyc|\bamx\b|make bench|bench\.py|when this notebook was written|when the course was written|"
+    r"a test of the course|measured with keras|results\.record|\b20\d\d-\d\d-\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def _release_notebook(assignment: str) -> nbformat.NotebookNode:
+    (path,) = sorted((ROOT / "notebooks" / assignment).glob(f"{assignment}.ipynb"))
+    return nbformat.read(path, as_version=4)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_notebooks_carry_no_lab_notes(assignment: str) -> None:
+    found = [(index, match.group()) for index, cell in enumerate(_release_notebook(assignment).cells)
+             for match in LAB_NOTES.finditer(cell.source)]
+    assert not found, f"lab notes in notebooks/{assignment} (cell, text): {found}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_chapter_opens_with_what_to_expect_from_the_benchmarks(assignment: str) -> None:
+    nb = _release_notebook(assignment)
+    box = nb.cells[1]
+    assert expectations.filled(box) == "what_to_expect", "the cell after the title is the What-to-expect box"
+    assert box.source == expectations.what_to_expect(expectations.load(), assignment)
+    assert "**Run time**" in box.source and "not measured yet on a CPU" not in box.source
+    for cell in nb.cells:
+        if expectations.filled(cell):
+            assert "Filled from" not in cell.source and "written here from" not in cell.source, "a benchmark cell left unfilled"
 
 
 def _hidden_lines(nb: nbformat.NotebookNode) -> tuple[set[str], set[str]]:

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from helpers import ROOT, make_folder
 
-from course_lib.tooling import build, cli
+from course_lib.tooling import build, cli, expectations, measurements
 from course_lib.tooling.release import release
 
 
@@ -134,3 +134,50 @@ def test_commands_outside_a_course_say_where_to_run(tmp_path: Path, monkeypatch:
     monkeypatch.chdir(tmp_path)
     assert cli.main(["release"]) == 2
     assert "Run this command inside your clone of the course" in capsys.readouterr().err
+
+
+def _with_box(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("to be filled", metadata={"course": {"benchmarks": "what_to_expect"}}))
+    return nb
+
+
+def test_release_writes_what_to_expect_from_the_courses_benchmarks(course: Path) -> None:
+    nbformat.write(_with_box(_notebook("return 2 * x", "assert double(2) == 4")), course / "solutions/demo/demo.ipynb")
+    bench = course / "benchmarks" / "results.json"
+    bench.parent.mkdir()
+    bench.write_text(json.dumps({"cpu": {"cores": 4}, "course": {"notebooks": [{"assignment": "demo", "seconds": 150}]}}))
+    release(course)
+    box = nbformat.read(course / "notebooks/demo/demo.ipynb", as_version=4).cells[1]
+    assert "**Run time**: 2 minutes on a CPU with 4 cores (one full run); with a GPU: not measured yet." in box.source
+
+    bench.write_text(json.dumps({"cpu": {"cores": 4}, "course": {"notebooks": [{"assignment": "demo", "seconds": 30}]},
+                                 "gpu": {"notebooks": [{"assignment": "demo", "seconds": 12}]}}))
+    assert release(course) == ["wrote notebooks/demo/demo.ipynb"], "new benchmarks make a new release"
+    box = nbformat.read(course / "notebooks/demo/demo.ipynb", as_version=4).cells[1]
+    assert "30 seconds on a CPU with 4 cores (one full run); 12 seconds with a GPU." in box.source
+
+
+def test_benchmark_texts_say_what_was_not_measured() -> None:
+    assert "not measured yet on a CPU" in expectations.what_to_expect({}, "01-convnet-basics")
+    assert "Test accuracy" not in expectations.what_to_expect({}, "01-convnet-basics")
+    assert expectations.small_data({}, "") == expectations.data_shift({}, "") == expectations.NOT_MEASURED
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("", metadata={"course": {"benchmarks": "nothing"}})])
+    with pytest.raises(ValueError, match="nothing"):
+        expectations.fill(nb, "demo", {})
+
+
+def test_build_reads_the_measurements_from_the_kernel_and_shows_no_cell_for_it(
+    course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(measurements.SPECS, "demo", {
+        "doubled": {"value": "double(21)", "half": "double(0.25)"},
+        "skipped": {"when": "False", "value": "1"},
+        "not run": {"value": "a_name_the_notebook_never_made"},
+    })
+    summary = build.build(course, course / "out")
+    (doubled,) = summary["measurements"].values()
+    assert summary["measurements"] == {"doubled": {"value": 42, "half": 0.5, "fast_mode": summary["fast_mode"],
+                                                   "data": summary["data"]["kind"]}}, doubled
+    executed = nbformat.read(course / "out/demo.ipynb", as_version=4)
+    assert executed.cells[-1].source == "assert double(2) == 4", "the reading cell is gone"
+    assert measurements.MARKER not in (course / "out/demo.html").read_text()
