@@ -4,21 +4,26 @@
 - **Deletion and insertion** (Petsiuk et al., 2018, "RISE"): remove the pixels in the order
   a heatmap ranks them, most important first, and track the class probability (it should
   fall fast: a small area under the curve); or reveal them on a blurred photo (it should
-  rise fast: a large area). A random order is the baseline every method must beat.
-- **Model randomisation** (Adebayo et al., 2018, "Sanity checks for saliency maps"):
-  re-initialise the model's top layers; a map that stays the same explains the photo, not
-  what the model learned.
+  rise fast: a large area). The baseline every map must beat is the same map's cells in a
+  random order: the same regions, as large and as smooth, taken in no particular order.
+  Removed pixels become the blurred photo's, not black as in RISE's deletion: a black
+  patch is a feature of its own, with sharp edges, that the model never saw in training.
+- **Cascading model randomisation** (Adebayo et al., 2018, "Sanity checks for saliency
+  maps"): re-initialise the model's layers from the top down, one block more at a time;
+  a map that stays the same explains the photo, not what the model learned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+from tqdm.auto import tqdm
 
 from .backend import keras
-from .heatmaps import colour_bar, overlay, resize
+from .heatmaps import METHODS, colour_bar, overlay, resize
 
 ScoreFn = Callable[[np.ndarray], np.ndarray]  # a batch of 0..255 images -> one probability each
 
@@ -51,9 +56,11 @@ def pixel_order(heatmap: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return np.argsort(-values, kind="stable")
 
 
-def random_order(shape: tuple[int, int], seed: int) -> np.ndarray:
-    """The baseline: the pixels of an image of ``shape`` in a random order."""
-    return np.random.default_rng(seed).permutation(shape[0] * shape[1])
+def shuffled_cells(heatmap: np.ndarray, seed: int) -> np.ndarray:
+    """The map's own cells in a random order (same grid, same values): the baseline that
+    removes the same regions as the map, in no particular order."""
+    values = np.asarray(heatmap, "float32")
+    return np.random.default_rng(seed).permutation(values.ravel()).reshape(values.shape)
 
 
 def curve(score: ScoreFn, image: np.ndarray, order: np.ndarray, *, insertion: bool = False,
@@ -80,48 +87,59 @@ def area(fractions: np.ndarray, scores: np.ndarray) -> float:
     return float(np.sum((fractions[1:] - fractions[:-1]) * (scores[1:] + scores[:-1]) / 2))
 
 
-Curves = dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]  # {order: {"deletion" | "insertion": (fractions, scores)}}
+KINDS = ("deletion", "insertion")
+#: {method: {"deletion" | "insertion" | "random deletion" | "random insertion": (fractions, scores)}}
+Curves = dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]
 
 
 def curves(score: ScoreFn, image: np.ndarray, maps: Mapping[str, np.ndarray], *, steps: int = 16,
            seeds: Sequence[int] = (0, 1, 2)) -> Curves:
-    """Deletion and insertion curves of each method's map, and of random orders (their
-    mean curve over ``seeds``, under ``"random order"``)."""
+    """Deletion and insertion curves of each method's map, and (under ``"random deletion"``
+    and ``"random insertion"``) the mean curves of its cells shuffled with each of ``seeds``."""
     shape = np.shape(image)[:2]
 
-    def both(order: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {kind: curve(score, image, order, insertion=kind == "insertion", steps=steps) for kind in ("deletion", "insertion")}
+    def both(heatmap: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        order = pixel_order(heatmap, shape)
+        return {kind: curve(score, image, order, insertion=kind == "insertion", steps=steps) for kind in KINDS}
 
-    found = {name: both(pixel_order(heatmap, shape)) for name, heatmap in maps.items()}
-    randoms = [both(random_order(shape, seed)) for seed in seeds]
-    found["random order"] = {
-        kind: (randoms[0][kind][0], np.mean([r[kind][1] for r in randoms], axis=0)) for kind in ("deletion", "insertion")
-    }
+    found: Curves = {}
+    for name, heatmap in maps.items():
+        found[name] = both(heatmap)
+        randoms = [both(shuffled_cells(heatmap, seed)) for seed in seeds]
+        for kind in KINDS:
+            found[name][f"random {kind}"] = (randoms[0][kind][0], np.mean([r[kind][1] for r in randoms], axis=0))
     return found
 
 
 def areas(found: Curves) -> dict[str, dict[str, float]]:
-    """The area under each curve: ``{order: {"deletion": ..., "insertion": ...}}``.
-    Deletion: lower is better; insertion: higher."""
+    """The area under each curve: ``{method: {"deletion": ..., "insertion": ..., "random
+    deletion": ..., "random insertion": ...}}``. Deletion: lower is better; insertion: higher."""
     return {name: {kind: area(*pair) for kind, pair in both.items()} for name, both in found.items()}
 
 
 def show_curves(found: Curves) -> plt.Figure:
-    """Deletion and insertion curves of each order, side by side, with their areas."""
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
-    for ax, kind in zip(axes, ("deletion", "insertion")):
-        for (name, both), style in zip(found.items(), ["-", "--", "-.", ":", (0, (5, 1)), (0, (1, 3))]):
+    """Deletion and insertion curves of each method (solid), and of its cells in a random
+    order (dotted, the same colour), side by side, with their areas."""
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.8), sharey=True)
+    for ax, kind in zip(axes, KINDS):
+        for (name, both), colour in zip(found.items(), plt.get_cmap("tab10").colors):
             fractions, scores = both[kind]
-            random = name == "random order"
-            ax.plot(fractions, scores, linestyle=":" if random else style, color="0.4" if random else None,
-                    label=f"{name} (area {area(fractions, scores):.2f})")
+            ax.plot(fractions, scores, color=colour, label=f"{name} ({area(fractions, scores):.2f})")
+            fractions, scores = both[f"random {kind}"]
+            ax.plot(fractions, scores, color=colour, linestyle=":", linewidth=1.2,
+                    label=f"its cells shuffled ({area(fractions, scores):.2f})")
         title = "insertion: pixels revealed on a blurred photo" if kind == "insertion" else "deletion: pixels blurred away"
-        ax.set_title(f"{title}\n({'higher' if kind == 'insertion' else 'lower'} area is better)", fontsize=10)
+        ax.set_title(f"{title}\n({'higher' if kind == 'insertion' else 'lower'} area is better; dotted: random order)", fontsize=10)
         ax.set_xlabel("fraction of the pixels, most important first")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7, ncol=2)
     axes[0].set_ylabel("probability of the class")
     fig.tight_layout()
     return fig
+
+
+def beats_random(row: Mapping[str, float]) -> bool:
+    """Whether a method's areas beat its shuffled cells' in both tests."""
+    return row["deletion"] < row["random deletion"] and row["insertion"] > row["random insertion"]
 
 
 def mean_ranks(values: np.ndarray) -> np.ndarray:
@@ -144,40 +162,116 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(mean_ranks(a), mean_ranks(b))[0, 1])
 
 
-def randomized(model: keras.Model, layer_names: Sequence[str], seed: int = 0) -> keras.Model:
-    """A copy of ``model`` whose ``layer_names`` are re-initialised: kernels drawn afresh
-    (He-normal, the scale a ReLU network starts from), biases and shifts 0, scales and
-    variances 1. Every other layer keeps its trained weights; the original is untouched."""
-    rng = np.random.default_rng(seed)
+def _reinitialise(layer: keras.Layer, rng: np.random.Generator) -> None:
+    """Draw ``layer``'s kernels afresh (He-normal, the scale a ReLU network starts from) and
+    set its biases and shifts to 0, its scales and variances to 1."""
+    fresh = []
+    for weight in layer.weights:
+        shape = tuple(weight.shape)
+        if len(shape) >= 2:
+            fan_in = int(np.prod(shape[:-1])) if "depthwise" not in weight.path else int(np.prod(shape[:2]))
+            fresh.append(rng.normal(0.0, np.sqrt(2.0 / fan_in), shape).astype("float32"))
+        elif any(word in weight.path for word in ("gamma", "variance")):
+            fresh.append(np.ones(shape, "float32"))
+        else:
+            fresh.append(np.zeros(shape, "float32"))
+    layer.set_weights(fresh)
+
+
+def cascade(model: keras.Model) -> list[tuple[str, list[str]]]:
+    """The layers with weights, grouped from the top down, in the order cascading
+    randomisation resets them: the classifier, ``top``, then each stage of blocks
+    (``block7``, ``block6``, ...) and the ``stem``; a layer of another name is a group alone."""
+    groups: dict[str, list[str]] = {}
+    for layer in reversed(model.layers):
+        if not layer.weights:
+            continue
+        prefix = layer.name.split("_")[0]
+        group = prefix[:6] if prefix.startswith("block") else prefix if prefix in ("stem", "top") else layer.name
+        groups.setdefault(group, []).append(layer.name)
+    return list(groups.items())
+
+
+@dataclass
+class CascadeResult:
+    """What cascading randomisation measured: ``steps`` (``"trained"``, then each group
+    reset on top of the ones before), ``correlations[method]`` of shape ``(steps, photos)``
+    (each photo's map against its map under the trained model), and ``first_maps[step]``,
+    each method's map of the first photo, for pictures."""
+
+    steps: list[str]
+    correlations: dict[str, np.ndarray]
+    first_maps: dict[str, dict[str, np.ndarray]]
+
+
+def cascading_randomisation(model: keras.Model, layer_name: str, images: np.ndarray, classes: Sequence[int], *,
+                            methods: Sequence[str] = ("Grad-CAM", "Grad-CAM++", "Eigen-CAM"),
+                            correlate: Callable[[np.ndarray, np.ndarray], float] | None = None,
+                            seed: int = 0) -> CascadeResult:
+    """Adebayo et al. (2018): re-initialise ``model``'s layers from the top down, one group
+    of :func:`cascade` more at each step, and compare each method's map of each image (for
+    its class in ``classes``, on ``layer_name``) with the trained model's, by ``correlate``
+    (default :func:`rank_correlation`). A copy is reset; ``model`` is untouched."""
+    correlate = correlate or rank_correlation
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
-    for name in layer_names:
-        layer = copy.get_layer(name)
-        fresh = []
-        for weight in layer.weights:
-            shape = tuple(weight.shape)
-            if len(shape) >= 2:
-                fan_in = int(np.prod(shape[:-1])) if "depthwise" not in weight.path else int(np.prod(shape[:2]))
-                fresh.append(rng.normal(0.0, np.sqrt(2.0 / fan_in), shape).astype("float32"))
-            elif any(word in weight.path for word in ("gamma", "variance")):
-                fresh.append(np.ones(shape, "float32"))
-            else:
-                fresh.append(np.zeros(shape, "float32"))
-        layer.set_weights(fresh)
-    return copy
+    cams = {method: METHODS[method](copy, layer_name) for method in methods}  # compiled once: the weights change in place
+
+    def maps() -> dict[str, list[np.ndarray]]:
+        return {method: [cam(image, int(c)) for image, c in zip(images, classes)] for method, cam in cams.items()}
+
+    trained = maps()
+    rows = {method: [[1.0] * len(images)] for method in methods}
+    first = {"trained": {method: found[0] for method, found in trained.items()}}
+    steps = ["trained"]
+    rng = np.random.default_rng(seed)
+    for group, names in tqdm(cascade(model), desc="resetting layers from the top", unit="group", leave=False):
+        for name in names:
+            _reinitialise(copy.get_layer(name), rng)
+        now = maps()
+        for method in methods:
+            rows[method].append([correlate(a, b) for a, b in zip(now[method], trained[method])])
+        steps.append(group)
+        first[group] = {method: found[0] for method, found in now.items()}
+    return CascadeResult(steps, {method: np.asarray(r, "float64") for method, r in rows.items()}, first)
+
+
+def show_cascade(result: CascadeResult) -> plt.Figure:
+    """The mean rank correlation of each method's maps with the trained model's, as more and
+    more layers are reset from the top (shaded: one standard deviation over the photos)."""
+    fig, ax = plt.subplots(figsize=(10, 3.8))
+    x = np.arange(len(result.steps))
+    for (method, rows), marker, colour in zip(result.correlations.items(), "osD^v", plt.get_cmap("tab10").colors):
+        mean, spread = rows.mean(axis=1), rows.std(axis=1)
+        ax.plot(x, mean, marker=marker, color=colour, label=method)
+        ax.fill_between(x, mean - spread, mean + spread, color=colour, alpha=0.15)
+    ax.axhline(0, color="0.5", linewidth=0.8)
+    ax.set_xticks(x, ["trained"] + [f"+ {step}" if i > 1 else step for i, step in enumerate(result.steps[1:], 1)],
+                  rotation=30, ha="right")
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("layers re-initialised, from the top down (each step adds one group)")
+    ax.set_ylabel("rank correlation with\nthe trained model's map")
+    photos = next(iter(result.correlations.values())).shape[1]
+    ax.set_title(f"Cascading randomisation: mean over {photos} photos", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def table_markdown(table: Mapping[str, Mapping[str, float]]) -> str:
-    """:func:`areas` as a Markdown table, best deletion first."""
-    lines = ["| method | deletion area (lower is better) | insertion area (higher is better) |", "|---|---:|---:|"]
+    """:func:`areas` as a Markdown table, best deletion first, each method beside its
+    cells in a random order."""
+    lines = ["| method | deletion (lower is better) | its cells shuffled | insertion (higher is better) | its cells shuffled "
+             "| beats random in both |", "|---|---:|---:|---:|---:|---|"]
     for name, row in sorted(table.items(), key=lambda item: item[1]["deletion"]):
-        lines.append(f"| {name} | {row['deletion']:.3f} | {row['insertion']:.3f} |")
+        lines.append(f"| {name} | {row['deletion']:.3f} | {row['random deletion']:.3f} | {row['insertion']:.3f} "
+                     f"| {row['random insertion']:.3f} | {'yes' if beats_random(row) else 'no'} |")
     return "\n".join(lines)
 
 
 def show_randomisation(image: np.ndarray, rows: Mapping[str, Mapping[str, np.ndarray]], *, size: float = 2.6) -> plt.Figure:
-    """One row per model (trained, then with more and more layers re-initialised), one
-    column per method: each map over the photo."""
+    """One row per model (trained, then with more and more layers re-initialised, as in
+    :attr:`CascadeResult.first_maps`), one column per method: each map over the photo."""
     methods = list(next(iter(rows.values())))
     fig, axes = plt.subplots(len(rows), len(methods), figsize=(size * len(methods) + 1.2, size * len(rows) + 0.3), squeeze=False)
     for row, (model_name, maps) in zip(axes, rows.items()):

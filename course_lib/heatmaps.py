@@ -106,6 +106,20 @@ class ClassActivationMap:
         return ops.convert_to_numpy(heatmaps), ops.convert_to_numpy(scores)
 
 
+#: Activations whose outputs are never negative.
+NON_NEGATIVE = {"relu", "relu6", "sigmoid", "softmax", "softplus", "hard_sigmoid", "exponential"}
+
+
+def never_negative(model: keras.Model, layer_name: str) -> bool:
+    """Whether the layer's outputs can never be negative: it ends in a ReLU-like activation
+    (its own, or it is an activation layer). Other layers may be negative, as far as the
+    layer alone tells."""
+    layer = model.get_layer(layer_name)
+    if isinstance(layer, keras.layers.ReLU):
+        return float(layer.negative_slope) == 0.0
+    return getattr(getattr(layer, "activation", None), "__name__", "") in NON_NEGATIVE
+
+
 def _scaled(cams):
     """Maps ``(batch, h, w)`` divided by their maximum; an all-zero map stays zero."""
     peak = ops.max(cams, axis=(1, 2), keepdims=True)
@@ -130,6 +144,11 @@ class GradCamPlusPlus(ClassActivationMap):
     With the exponential of the score as the paper takes it, its second and third
     derivatives are the squares and cubes of the first: ``alpha = g**2 / (2 g**2 +
     sum(A) g**3)``, ``weight = sum(alpha * relu(g))`` over the positions.
+
+    The derivation takes the activations ``A`` after a ReLU, never negative: on a layer
+    whose outputs can be negative (a BatchNormalization, an addition) ``sum(A)`` can cancel
+    ``2 g**2`` and the weights blow up or flip sign. Use it only where
+    :func:`never_negative` holds (the explorer offers it nowhere else).
     """
 
     method = "Grad-CAM++"
@@ -347,7 +366,8 @@ def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], laye
     ``inputs`` are what the model sees of each image, by default the photo resized to the
     model's input size (``size`` x ``size`` when it accepts any). Each image's top classes
     are computed once; each heatmap the first time it is shown, then cached. Occlusion
-    uses no layer (its map does not change with the layer).
+    uses no layer (its map does not change with the layer). Grad-CAM++ is offered only on
+    layers whose outputs are never negative (:func:`never_negative`), as its weights assume.
     """
     if inputs is None:
         height, width = model.input_shape[1:3]
@@ -376,18 +396,29 @@ def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], laye
         choices[name] = [(f"{class_names[i]} ({probabilities[i]:.0%})", int(i)) for i in best]
 
     names = list(images)
+    def methods_on(layer: str) -> list[str]:
+        return [m for m in methods if m != GradCamPlusPlus.method or never_negative(model, layer)]
+
     controls = {
         "image": ipw.Dropdown(options=names, description="image"),
         "class_index": ipw.Dropdown(options=choices[names[0]], description="class", style=WIDE),
         "layer": ipw.Dropdown(options=list(layer_names), description="layer"),
-        "method": ipw.Dropdown(options=list(methods), description="method"),
+        "method": ipw.Dropdown(options=methods_on(layer_names[0]), description="method"),
     }
     heatmaps: dict[tuple[str, int, str, str], np.ndarray] = {}
 
     def on_image(change: dict) -> None:
         controls["class_index"].options = choices[change["new"]]  # selects that image's top class
 
+    def on_layer(change: dict) -> None:
+        method = controls["method"]
+        chosen, allowed = method.value, methods_on(change["new"])
+        if list(method.options) != allowed:
+            method.options = allowed  # Grad-CAM++ only where the activations are never negative
+            method.value = chosen if chosen in allowed else allowed[0]
+
     controls["image"].observe(on_image, names="value")
+    controls["layer"].observe(on_layer, names="value")
 
     def heatmap_of(image: str, class_index: int, layer: str, method: str) -> np.ndarray:
         if method == "occlusion":

@@ -1,5 +1,6 @@
 """Tests for course_lib.faithfulness: deletion and insertion curves, their areas, the random
-baseline, rank correlation and the model-randomisation check (beyond the book, 5.4)."""
+baseline (the map's own cells shuffled), rank correlation and cascading model
+randomisation (beyond the book, 5.4)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,9 @@ def test_the_right_map_beats_a_random_order_and_the_wrong_one_loses():
     image = np.full((8, 8, 3), 30.0)
     image[:4, :4] = 250.0  # a bright corner that the score reads, on a dark photo
     table = faithfulness.areas(faithfulness.curves(corner_score, image, {"right": CORNER, "wrong": 1 - CORNER}, steps=8))
-    assert table["right"]["deletion"] < table["random order"]["deletion"] < table["wrong"]["deletion"]
-    assert table["right"]["insertion"] > table["random order"]["insertion"] > table["wrong"]["insertion"]
+    assert table["right"]["deletion"] < table["right"]["random deletion"] < table["wrong"]["deletion"]
+    assert table["right"]["insertion"] > table["right"]["random insertion"] > table["wrong"]["insertion"]
+    assert faithfulness.beats_random(table["right"]) and not faithfulness.beats_random(table["wrong"])
 
 
 def test_area_is_the_trapezoid_rule():
@@ -61,30 +63,69 @@ def test_rank_correlation_with_ties_is_spearmans() -> None:
     np.testing.assert_allclose(faithfulness.mean_ranks(np.array([0.0, 0.0, 0.0, 2.0, 1.0])), [1, 1, 1, 4, 3])
 
 
-def test_random_orders_differ_by_seed_and_cover_every_pixel():
-    first, again, other = (faithfulness.random_order((5, 7), s) for s in (1, 1, 2))
+def test_shuffled_cells_keep_the_maps_grid_and_values_in_another_order():
+    heatmap = np.arange(35.0).reshape(5, 7)
+    first, again, other = (faithfulness.shuffled_cells(heatmap, s) for s in (1, 1, 2))
     np.testing.assert_array_equal(first, again)
-    assert not np.array_equal(first, other)
-    assert sorted(first) == list(range(35))
+    assert not np.array_equal(first, other) and not np.array_equal(first, heatmap)
+    assert first.shape == (5, 7) and sorted(first.ravel()) == sorted(heatmap.ravel())
 
 
-def test_randomized_changes_only_the_named_layers():
+def test_the_random_baseline_removes_the_maps_cells_not_scattered_pixels():
+    """On a 2 x 2 map over 8 x 8 pixels, the quarter of the pixels the baseline removes first
+    lies (but for the smooth edge the map's own upsampling gives it) in the block of the cell
+    it ranks first; scattered pixels would put only a quarter of them there."""
+    heatmap = np.array([[0.9, 0.1], [0.5, 0.3]])
+    for seed in range(6):
+        shuffled = faithfulness.shuffled_cells(heatmap, seed)
+        row, column = np.unravel_index(np.argmax(shuffled), shuffled.shape)
+        first = np.zeros(64, bool)
+        first[faithfulness.pixel_order(shuffled, (8, 8))[:16]] = True
+        assert first.reshape(8, 8)[4 * row:4 * row + 4, 4 * column:4 * column + 4].sum() >= 13
+
+
+def _small_model():
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((12, 12, 3)), keras.layers.Conv2D(8, 3, activation="relu", name="conv"),
-                              keras.layers.BatchNormalization(name="norm"), keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(3, name="dense")])
-    copy = faithfulness.randomized(model, ["dense", "norm"], seed=3)
-    for name, changed in (("conv", False), ("dense", True)):
-        same = np.array_equal(model.get_layer(name).get_weights()[0], copy.get_layer(name).get_weights()[0])
-        assert same != changed
-    gamma, beta, mean, variance = copy.get_layer("norm").get_weights()
-    assert np.all(gamma == 1) and np.all(beta == 0) and np.all(mean == 0) and np.all(variance == 1)
-    image = np.random.default_rng(4).uniform(0, 255, (12, 12, 3))
-    before = heatmaps.GradCam(model, "conv")(image, 1)
-    after = heatmaps.GradCam(copy, "conv")(image, 1)
-    assert faithfulness.rank_correlation(before, after) < 0.9, "Grad-CAM depends on the weights it explains"
-    np.testing.assert_allclose(heatmaps.EigenCam(copy, "conv")(image, 1), heatmaps.EigenCam(model, "conv")(image, 1),
-                               err_msg="Eigen-CAM reads only the conv layer, which kept its weights")
+    return keras.Sequential([keras.Input((12, 12, 3)), keras.layers.Conv2D(8, 3, activation="relu", name="conv"),
+                             keras.layers.BatchNormalization(name="norm"), keras.layers.GlobalAveragePooling2D(),
+                             keras.layers.Dense(3, name="dense")])
+
+
+def test_cascading_randomisation_resets_from_the_top_down_on_a_copy():
+    model = _small_model()
+    before = [w.copy() for w in model.get_weights()]
+    images = np.random.default_rng(4).uniform(0, 255, (4, 12, 12, 3))
+    calls = []
+
+    def counting(a, b):
+        calls.append(1)
+        return faithfulness.rank_correlation(a, b)
+
+    result = faithfulness.cascading_randomisation(model, "conv", images, [1, 0, 2, 1], methods=("Grad-CAM", "Eigen-CAM"),
+                                                  correlate=counting, seed=3)
+    assert result.steps == ["trained", "dense", "norm", "conv"]
+    assert {m: r.shape for m, r in result.correlations.items()} == {"Grad-CAM": (4, 4), "Eigen-CAM": (4, 4)}
+    assert len(calls) == 3 * 2 * 4, "your correlation is the one used: 3 resets x 2 methods x 4 photos"
+    eigen, grad = result.correlations["Eigen-CAM"], result.correlations["Grad-CAM"]
+    np.testing.assert_allclose(eigen[:3], 1.0, err_msg="Eigen-CAM reads only the conv layer, kept until it is reset itself")
+    assert grad[1].mean() < 0.9, "Grad-CAM depends on the classifier it explains"
+    assert eigen[3].mean() < 0.9, "once the conv layer is reset, its own maps change"
+    for got, was in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(got, was, err_msg="the model itself is never reset")
+    assert set(result.first_maps) == set(result.steps) and result.first_maps["dense"]["Eigen-CAM"].shape == (10, 10)
+    figures_closed(lambda: faithfulness.show_cascade(result))
+    figures_closed(lambda: faithfulness.show_randomisation(images[0], result.first_maps))
+
+
+def test_the_cascade_groups_an_efficientnets_layers_by_stage_from_the_top():
+    inputs = keras.Input((8, 8, 3))
+    x = inputs
+    for name in ("stem_conv", "block1a_conv", "block1b_conv", "block2a_conv", "top_conv"):
+        x = keras.layers.Conv2D(2, 1, name=name)(x)
+    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    model = keras.Model(inputs, keras.layers.Dense(3, name="predictions")(x))
+    assert faithfulness.cascade(model) == [("predictions", ["predictions"]), ("top", ["top_conv"]), ("block2", ["block2a_conv"]),
+                                           ("block1", ["block1b_conv", "block1a_conv"]), ("stem", ["stem_conv"])]
 
 
 def test_class_probability_of_a_sigmoid_and_a_softmax_model(tiny_classifier):
@@ -99,8 +140,9 @@ def test_class_probability_of_a_sigmoid_and_a_softmax_model(tiny_classifier):
 def test_curves_are_drawn():
     image = np.random.default_rng(6).uniform(0, 255, (8, 8, 3))
     found = faithfulness.curves(corner_score, image, {"corner": CORNER}, steps=4, seeds=(0, 1))
-    assert list(found) == ["corner", "random order"]
-    one, two = (faithfulness.curve(corner_score, image, faithfulness.random_order((8, 8), s), steps=4)[1] for s in (0, 1))
-    np.testing.assert_allclose(found["random order"]["deletion"][1], (one + two) / 2, rtol=1e-6)
+    assert list(found) == ["corner"] and set(found["corner"]) == {"deletion", "insertion", "random deletion", "random insertion"}
+    one, two = (faithfulness.curve(corner_score, image, faithfulness.pixel_order(faithfulness.shuffled_cells(CORNER, s), (8, 8)),
+                                   steps=4)[1] for s in (0, 1))
+    np.testing.assert_allclose(found["corner"]["random deletion"][1], (one + two) / 2, rtol=1e-6)
     figures_closed(lambda: faithfulness.show_curves(found))
     assert "| corner |" in faithfulness.table_markdown(faithfulness.areas(found))

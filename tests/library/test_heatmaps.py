@@ -205,9 +205,12 @@ def test_every_method_side_by_side(tiny_classifier):
     figures_closed(lambda: heatmaps.show_methods(image, maps, "noise"))
 
 
-def test_the_explorer_switches_methods(tiny_classifier):
+def test_the_explorer_switches_methods():
     images = {"a": np.random.default_rng(10).uniform(0, 255, (6, 8, 3))}
-    widget = heatmaps.grad_cam_explorer(tiny_classifier, images, ["conv"], class_names=list("wxyz"))
+    inputs = keras.Input((6, 8, 3))
+    rectified = keras.layers.Activation("relu", name="relu")(keras.layers.Conv2D(3, 3, padding="same")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(keras.layers.GlobalAveragePooling2D()(rectified)))
+    widget = heatmaps.grad_cam_explorer(model, images, ["relu"], class_names=list("wxyz"))
     method = control(widget, "method")
     assert list(method.options) == ["Grad-CAM", "Grad-CAM++", "Eigen-CAM", "occlusion"]
     seen = {shown(widget)}
@@ -215,6 +218,26 @@ def test_the_explorer_switches_methods(tiny_classifier):
         method.value = name
         seen.add(shown(widget))
     assert len(seen) == 4, "each method should draw a picture of its own"
+
+
+def test_the_explorer_offers_grad_cam_plus_plus_only_where_activations_are_never_negative():
+    inputs = keras.Input((6, 8, 3))
+    linear = keras.layers.Conv2D(3, 3, padding="same", name="linear")(inputs)
+    rectified = keras.layers.ReLU(name="rectified")(linear)
+    pooled = keras.layers.GlobalAveragePooling2D()(keras.layers.BatchNormalization(name="norm")(rectified))
+    model = keras.Model(inputs, keras.layers.Dense(2, name="dense")(pooled))
+    assert [heatmaps.never_negative(model, name) for name in ("linear", "rectified", "norm")] == [False, True, False]
+    widget = heatmaps.grad_cam_explorer(model, {"a": np.random.default_rng(11).uniform(0, 255, (6, 8, 3))},
+                                        ["rectified", "norm", "linear"])
+    method, layer = control(widget, "method"), control(widget, "layer")
+    method.value = "Grad-CAM++"
+    layer.value = "norm"
+    assert "Grad-CAM++" not in method.options and method.value == "Grad-CAM"
+    layer.value = "rectified"
+    assert "Grad-CAM++" in method.options
+    method.value = "Eigen-CAM"
+    layer.value = "linear"
+    assert method.value == "Eigen-CAM", "another method stays chosen"
 
 
 def test_heatmaps_use_a_perceptually_uniform_colour_map():
