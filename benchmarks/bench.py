@@ -287,6 +287,39 @@ def small_data_subsets(image_size: int = 96, per_class: int = 50, seeds: tuple[i
             "subsets": len(seeds), "rows": rows, "summary": summary}
 
 
+def image_sizes(sizes: tuple[int, ...] = (160, 224, 256), seeds: tuple[int, ...] = (0, 1, 2), epochs: int = 20) -> dict:
+    """How chapter 2 chooses its image size, on the **validation** photos only: section 2's
+    head (fresh, ``epochs`` epochs of Adam at 1e-3 on the saved pooled features) at each size,
+    once per seed: its validation accuracy, and the seconds the base took to extract the
+    training and validation features. The test photos are not looked at."""
+    from course_lib import data, features, models, pretrained
+    from course_lib.backend import keras
+
+    if data.source().is_sample:
+        return {"skipped": "needs the book's photos (set COURSE_DATA_DIR): the course's sample has 58 validation photos"}
+    rows = []
+    for size in sizes:
+        base = pretrained.efficientnet_lite0(include_top=False, image_size=size, pooling="avg")
+        base.trainable = False
+        start = time.perf_counter()
+        train, train_labels = features.extract(base, "train")
+        validation, validation_labels = features.extract(base, "validation")
+        seconds = time.perf_counter() - start
+        accuracies = []
+        for seed in seeds:
+            keras.utils.set_random_seed(seed)
+            head = models.compile_binary(models.classifier_head(train.shape[1:]), 1e-3, "adam")
+            head.fit(train, train_labels, epochs=epochs, batch_size=32, verbose=0)
+            predicted = np.ravel(head.predict(validation, verbose=0)) > 0.5
+            accuracies.append(round(float(np.mean(predicted == validation_labels)), 4))
+        rows.append({"image_size": size, "validation_accuracy": {"mean": round(float(np.mean(accuracies)), 4),
+                     "min": min(accuracies), "max": max(accuracies)}, "validation_photos": int(len(validation_labels)),
+                     "feature_seconds": round(seconds, 1)})
+        print(f"   {size} px: validation {np.mean(accuracies):.1%} [{min(accuracies):.1%}, {max(accuracies):.1%}] "
+              f"(features in {seconds:.0f} s)", flush=True)
+    return {"sizes": rows, "seeds": len(seeds), "epochs": epochs}
+
+
 # --- visualization --------------------------------------------------------------------
 
 
@@ -551,6 +584,19 @@ def _subsets_markdown(results: dict) -> list[str]:
     return lines
 
 
+def _sizes_markdown(results: dict) -> list[str]:
+    run = results["image_sizes"]
+    lines = ["", "## Chapter 2's image size, on the validation photos (`bench.image_sizes`)", "", *_apart(results, "image_sizes")]
+    if "skipped" in run:
+        return lines + [f"Skipped: {run['skipped']}."]
+    lines += [f"Section 2's head, fresh, {run['epochs']} epochs on the saved pooled features, {run['seeds']} seeds: "
+              "validation accuracy, mean [range]; the test photos are not used.", "",
+              "| image size | validation accuracy | features of the training and validation photos |", "|---|---|---|"]
+    lines += [f"| {r['image_size']} px | {r['validation_accuracy']['mean']:.1%} [{r['validation_accuracy']['min']:.1%}, "
+              f"{r['validation_accuracy']['max']:.1%}] | {r['feature_seconds']:.0f} s |" for r in run["sizes"]]
+    return lines
+
+
 def _experiments_markdown(measured: dict) -> list[str]:
     """Chapter 2's small-data and data-shift runs, as the course run recorded them."""
     lines = []
@@ -608,6 +654,8 @@ def markdown(results: dict) -> str:
         lines += _scratch_markdown(results)
     if "small_data_subsets" in results:
         lines += _subsets_markdown(results)
+    if "image_sizes" in results:
+        lines += _sizes_markdown(results)
     if "throughput" in results:
         rows = results["throughput"]
         best = {(name, size): max(r["images_per_s"] for r in rows if r["model"] == name and r["image_size"] == size)
@@ -709,6 +757,7 @@ SECTIONS = {  # name: (what it prints, how to measure it: a dict of result keys)
     "course": ("the whole course, full mode", lambda: {"course": course()}),
     "scratch_seeds": ("chapter 1's convnet from scratch, one run per seed", lambda: {"scratch_seeds": scratch_seeds()}),
     "small_data_subsets": ("chapter 2, few photos, over random subsets", lambda: {"small_data_subsets": small_data_subsets()}),
+    "image_sizes": ("chapter 2's image size, chosen on the validation photos", lambda: {"image_sizes": image_sizes()}),
     "throughput": ("throughput", lambda: {"throughput": throughput()}),
     "training": ("training, float32 against bfloat16", _mixed_precision_training),
     "visualization": ("visualization", lambda: {"visualization": visualization()}),

@@ -22,13 +22,13 @@ def interval(accuracy: float, n: int) -> tuple[float, float]:
         raise ValueError(f"an accuracy lies between 0 and 1, not {accuracy}")
     centre = (accuracy + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
     half = Z95 / (1 + Z95**2 / n) * math.sqrt(accuracy * (1 - accuracy) / n + Z95**2 / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return max(0.0, min(accuracy, centre - half)), min(1.0, max(accuracy, centre + half))  # rounding never leaves it out
 
 
-def describe(accuracy: float, n: int) -> str:
-    """e.g. ``"79.6 % (95 % CI 75.8 to 82.9 %, 500 test photos)"``."""
+def describe(accuracy: float, n: int, *, of: str = "test photos") -> str:
+    """e.g. ``"79.6 % (95 % CI 75.8 to 82.9 %, 500 test photos)"``; ``of`` names what was scored."""
     low, high = interval(accuracy, n)
-    return f"{100 * accuracy:.1f} % (95 % CI {100 * low:.1f} to {100 * high:.1f} %, {n} test photos)"
+    return f"{100 * accuracy:.1f} % (95 % CI {100 * low:.1f} to {100 * high:.1f} %, {n} {of})"
 
 
 def clearly_apart(first: float, second: float, n: int) -> bool:

@@ -1,7 +1,8 @@
-"""Convolution arithmetic: the lecture's example, padding, sliding windows, pooling, pictures.
+"""Convolution arithmetic: the lecture's example, padding, sliding windows, pooling,
+receptive fields, pictures.
 
-Serves the lecture sections "Convolution process", "Hyperparameters" and "Pooling process"
-(book chapter 5.1). The widgets and figures of chapter 1 are built on these functions.
+Serves the lecture sections "Convolution process", "Hyperparameters", "Pooling process"
+and "ConvNet architecture" (the spatial hierarchy: book chapter 5.1). The widgets and figures of chapter 1 are built on these functions.
 Feature maps and pooled maps are computed here with Keras ops, i.e. exactly what a
 ``Conv2D`` or ``MaxPooling2D`` layer computes; writing them in NumPy is the student's job.
 """
@@ -327,3 +328,36 @@ def pooling_explorer() -> FigureExplorer:
         return show_pooling(maps[name], size, stride, mode)
 
     return FigureExplorer(draw, controls)
+
+
+def layer_geometry(model: keras.Model) -> list[tuple[str, int, int]]:
+    """``(name, kernel size, stride)`` of each convolution and pooling layer of ``model``,
+    from the input up: what decides how much of the image each of their units sees."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            found.append((layer.name, int(layer.kernel_size[0]), int(layer.strides[0])))
+        elif isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+            found.append((layer.name, int(layer.pool_size[0]), int(layer.strides[0])))
+    return found
+
+
+def show_receptive_fields(photo: np.ndarray, fields: dict[str, int]) -> plt.Figure:
+    """The photo with the receptive field (``fields``: layer name -> width in pixels) of the
+    centre unit of each layer drawn on it: nested squares, larger and larger up the network
+    (the spatial hierarchy)."""
+    photo = np.asarray(photo)
+    height, width = photo.shape[:2]
+    fig, ax = plt.subplots(figsize=(6.4, 5.2))
+    ax.imshow(photo.astype("uint8"))
+    colours = plt.get_cmap("viridis")(np.linspace(0.15, 0.95, len(fields)))
+    for (name, field), colour in zip(fields.items(), colours):
+        ax.add_patch(Rectangle(((width - field) / 2 - 0.5, (height - field) / 2 - 0.5), field, field, fill=False,
+                               edgecolor=colour, linewidth=2.2, label=f"{name}: {field} x {field} pixels"))
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(height - 0.5, -0.5)
+    ax.axis("off")
+    ax.set_title("What one unit at the centre of each layer sees of the photo", fontsize=10)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
+    fig.tight_layout()
+    return fig

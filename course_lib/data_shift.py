@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import data, sources
+from . import confidence, data, sources
 from .backend import keras
 from .downloads import CLASSES
 
@@ -69,6 +69,13 @@ def accuracy_by_class(probabilities, labels) -> dict[str, float]:
     return {**by_class, "all": float(right.mean())}
 
 
+def photos_by_class(labels) -> dict[str, int]:
+    """The number of photos of each class and of all (what each accuracy is measured on)."""
+    labels = np.ravel(labels)
+    return {**{name: int((labels == index).sum()) for index, name in enumerate(CLASSES) if (labels == index).any()},
+            "all": int(labels.size)}
+
+
 def accuracy_by_breed(probabilities, photos: Photos) -> dict[str, tuple[float, int]]:
     """Accuracy and number of photos for each breed, worst first."""
     right = (np.ravel(probabilities) > 0.5) == (photos.labels > 0.5)
@@ -86,6 +93,8 @@ class Shift:
     oxford: dict[str, float]
     breeds: dict[str, tuple[float, int]]
     dog_breeds: frozenset[str]
+    test_photos: dict[str, int]
+    oxford_photos: dict[str, int]
 
     def as_record(self) -> dict[str, dict[str, float]]:
         """What `make run` keeps of it (build/results.json)."""
@@ -112,6 +121,8 @@ def score(
         accuracy_by_class(p_oxford, oxford.labels),
         accuracy_by_breed(p_oxford, oxford),
         frozenset(breed for breed, label in zip(oxford.breeds, oxford.labels) if label > 0.5),
+        photos_by_class(test_labels),
+        photos_by_class(oxford.labels),
     )
 
 
@@ -133,23 +144,26 @@ _HATCHES = ("", "//", "..", "xx")
 
 def show_shift(shifts: list[Shift], *, title: str = "Cats vs dogs: each model's test photos against Oxford pets") -> plt.Figure:
     """Accuracy per class for each model, on its test photos (plain bars) and on the
-    Oxford photos (hatched)."""
+    Oxford photos (hatched), each with its 95 % confidence interval (black whiskers)."""
     groups = [*CLASSES, "all"]
-    bars = [(f"{s.model}: {where}", scores) for s in shifts for where, scores in (("test photos", s.test), ("Oxford pets", s.oxford))]
+    bars = [(f"{s.model}: {where}", scores, counts) for s in shifts
+            for where, scores, counts in (("test photos", s.test, s.test_photos), ("Oxford pets", s.oxford, s.oxford_photos))]
     fig, ax = plt.subplots(figsize=(10, 3.6))
     width = 0.8 / len(bars)
-    for index, (label, scores) in enumerate(bars):
+    for index, (label, scores, counts) in enumerate(bars):
         heights = [scores.get(group, np.nan) for group in groups]
+        bounds = [confidence.interval(scores[g], counts[g]) if g in scores else (np.nan, np.nan) for g in groups]
+        whiskers = np.array([[h - low, high - h] for h, (low, high) in zip(heights, bounds)]).T
         drawn = ax.bar(np.arange(len(groups)) + (index - (len(bars) - 1) / 2) * width, heights, width * 0.95,
                        label=label, color=_COLOURS[index // 2 % len(_COLOURS)], hatch=_HATCHES[1] if index % 2 else "",
-                       edgecolor="white")
-        ax.bar_label(drawn, labels=[f"{h:.0%}" if h == h else "" for h in heights], padding=2, fontsize=8)
+                       edgecolor="white", yerr=whiskers, error_kw={"elinewidth": 1, "capsize": 2})
+        ax.bar_label(drawn, labels=[f"{h:.0%}" if h == h else "" for h in heights], padding=2, fontsize=8, label_type="center")
     ax.set_xticks(np.arange(len(groups)), groups)
     ax.set_ylim(0.0, 1.12)
     ax.set_ylabel("accuracy")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(title)
+    ax.set_title(f"{title}\n(whiskers: 95 % confidence intervals)", fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -74,6 +74,28 @@ def show_history(
     return fig
 
 
+def show_histories(histories: dict[str, object], *, metric: str = "accuracy", title: str = "") -> plt.Figure:
+    """One panel per model (``fit``'s histories by name), training and validation curves of
+    ``metric`` on the same axes: what each change does, side by side (lecture: data
+    augmentation, dropout)."""
+    fig, axes = plt.subplots(1, len(histories), figsize=(3.6 * len(histories), 3.3), sharey=True, squeeze=False)
+    for ax, (name, history) in zip(axes.flat, histories.items()):
+        logs = getattr(history, "history", history)
+        epochs = np.arange(1, len(logs[metric]) + 1)
+        ax.plot(epochs, logs[metric], "o-", markersize=4, label="training")
+        if f"val_{metric}" in logs:
+            ax.plot(epochs[: len(logs[f"val_{metric}"])], logs[f"val_{metric}"], "s-", markersize=4, label="validation")
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    axes.flat[0].set_ylabel(metric)
+    axes.flat[0].legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def show_vision_tasks(photos: Sequence[np.ndarray], labels: Sequence[str]) -> plt.Figure:
     """The lecture's uses of a convnet ("ConvNet"): classification (one label per photo),
     object detection (a box and a label per object) and segmentation (a label per pixel).

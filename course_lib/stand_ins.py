@@ -111,6 +111,16 @@ def output_size(n: int, kernel_size: int, stride: int = 1, padding: int = 0) -> 
 
 
 @_stands_in
+def receptive_fields(layers: Any) -> list[int]:
+    fields, field, jump = [], 1, 1
+    for kernel_size, stride in layers:
+        field += (kernel_size - 1) * jump
+        jump *= stride
+        fields.append(field)
+    return fields
+
+
+@_stands_in
 def conv_params(kernel_size: int, in_channels: int, filters: int) -> int:
     return (kernel_size * kernel_size * in_channels + 1) * filters
 
@@ -156,6 +166,15 @@ def frozen(base: Any) -> None:
     if base.trainable_weights:
         _notice("the base is not frozen (exercise 1): the course freezes it for the rest of the lesson")
         base.trainable = False
+
+
+@_stands_in
+def cosine_neighbours(train_features: Any, query_features: Any, k: int) -> np.ndarray:
+    def unit(rows: Any) -> np.ndarray:
+        rows = np.asarray(rows, dtype="float64")
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    return np.argsort(-(unit(query_features) @ unit(train_features).T), axis=1, kind="stable")[:, :k]
 
 
 @_stands_in
@@ -220,6 +239,13 @@ def ascent_step(score_fn: Callable[[Any], Any], image: Any, step_size: float) ->
     _, grads = backend.gradients(score_fn, image)
     grads = np.asarray(grads)
     return np.asarray(image, dtype="float32") + step_size * grads / (np.sqrt(np.mean(np.square(grads))) + 1e-5)
+
+
+@_stands_in
+def maps_and_gradients(model: Any, layer_name: str, image: Any, class_index: int) -> tuple[np.ndarray, np.ndarray]:
+    from .heatmaps import GradCam  # the class score of a model whose output is its logits
+
+    return GradCam(model, layer_name, compile=False).maps_and_gradients(np.asarray(image, "float32"), int(class_index))
 
 
 @_stands_in

@@ -94,6 +94,26 @@ def what_to_expect(bench: Bench, assignment: str) -> str:
     return "\n".join(lines)
 
 
+def image_sizes(bench: Bench, _: str) -> str:
+    """Chapter 2, section 1: the image size, chosen on the validation photos."""
+    run = bench.get("image_sizes")
+    if not run or "skipped" in run:
+        return NOT_MEASURED
+    photos = run["sizes"][0]["validation_photos"]
+    lines = [f"How the course chose it, on the book's {photos} **validation** photos (the test photos are kept for "
+             f"scoring each method once): section 2's classifier, trained {run['seeds']} times at each size, "
+             "mean [lowest, highest]:", "",
+             "| image size | validation accuracy | work per image |", "|---|---|---|"]
+    base = run["sizes"][0]["image_size"]
+    for row in run["sizes"]:
+        accuracy = row["validation_accuracy"]
+        lines.append(f"| {row['image_size']} × {row['image_size']} | {_pct(accuracy['mean'])} [{_pct(accuracy['min'])}, "
+                     f"{_pct(accuracy['max'])}] | {(row['image_size'] / base) ** 2:.1f} × that of {base} |")
+    best = max(run["sizes"], key=lambda row: row["validation_accuracy"]["mean"])
+    lines += ["", f"The best on the validation photos: {best['image_size']} × {best['image_size']}."]
+    return "\n".join(lines)
+
+
 def small_data(bench: Bench, _: str) -> str:
     """Chapter 2, section 5: the first 50 photos of each class, then random subsets."""
     runs = _measured(bench).get("small_data", {}).get("runs")
@@ -134,6 +154,7 @@ def data_shift(bench: Bench, _: str) -> str:
 
 WRITERS: dict[str, Callable[[Bench, str], str]] = {
     "what_to_expect": what_to_expect,
+    "image_sizes": image_sizes,
     "small_data": small_data,
     "data_shift": data_shift,
 }

@@ -743,6 +743,111 @@ EXERCISES = {
             ),
         ],
     ),
+    "receptive_fields": Exercise(
+        "test_receptive_fields",
+        right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                "def receptive_fields(layers):\n"
+                "    fields = []\n"
+                "    field, jump = 1, 1\n"
+                "    for kernel_size, stride in layers:\n"
+                "        field = field + (kernel_size - 1) * jump\n"
+                "        jump = jump * stride\n"
+                "        fields.append(field)\n"
+                "    return fields"
+            ),
+            Right(  # each layer's jump as the product of the strides below it, with NumPy
+                "import sys\n\n"
+                "def receptive_fields(layers):\n"
+                "    print('receptive_fields: cumulative products of the strides', file=sys.stderr)\n"
+                "    if len(layers) == 0:\n"
+                "        return []\n"
+                "    kernels, strides = np.array(layers, dtype=np.int64).T\n"
+                "    jumps = np.concatenate([[1], np.cumprod(strides)[:-1]])\n"
+                "    return [int(v) for v in 1 + np.cumsum((kernels - 1) * jumps)]",
+                prints="cumulative products",
+            ),
+            Right(  # from each layer back down to the input: the patch one unit needs of the layer below
+                "import warnings\n\n"
+                "def receptive_fields(layers):\n"
+                "    warnings.warn('receptive_fields: walking down from each layer', UserWarning)\n"
+                "    out = []\n"
+                "    for top in range(len(layers)):\n"
+                "        size = 1\n"
+                "        for kernel_size, stride in reversed(layers[: top + 1]):\n"
+                "            size = (size - 1) * stride + kernel_size\n"
+                "        out.append(size)\n"
+                "    return out",
+                prints="walking down",
+            ),
+        ],
+        wrong=[
+            Wrong(  # adds the kernels only: right for a network of stride 1
+                "def receptive_fields(layers):\n"
+                "    fields, field = [], 1\n"
+                "    for kernel_size, stride in layers:\n"
+                "        field += kernel_size - 1\n"
+                "        fields.append(field)\n"
+                "    return fields",
+                "jump",
+            ),
+            Wrong(  # applies a layer's own stride to its own field: right on the lecture's model
+                "def receptive_fields(layers):\n"
+                "    fields, field, jump = [], 1, 1\n"
+                "    for kernel_size, stride in layers:\n"
+                "        jump *= stride\n"
+                "        field += (kernel_size - 1) * jump\n"
+                "        fields.append(field)\n"
+                "    return fields",
+                "jump",
+            ),
+            Wrong(  # grows by the current layer's stride only, not by the product of those below
+                "def receptive_fields(layers):\n"
+                "    fields, field, previous = [], 1, 1\n"
+                "    for kernel_size, stride in layers:\n"
+                "        field += (kernel_size - 1) * previous\n"
+                "        previous = stride\n"
+                "        fields.append(field)\n"
+                "    return fields",
+                "product of the strides",
+            ),
+            Wrong(  # starts from no pixel at all
+                "def receptive_fields(layers):\n"
+                "    fields, field, jump = [], 0, 1\n"
+                "    for kernel_size, stride in layers:\n"
+                "        field += (kernel_size - 1) * jump\n"
+                "        jump *= stride\n"
+                "        fields.append(field)\n"
+                "    return fields",
+                "sees 3 x 3 pixels",
+            ),
+            Wrong(  # only the last layer's field
+                "def receptive_fields(layers):\n"
+                "    field, jump = 1, 1\n"
+                "    for kernel_size, stride in layers:\n"
+                "        field += (kernel_size - 1) * jump\n"
+                "        jump *= stride\n"
+                "    return [field]",
+                "one receptive field per layer",
+            ),
+            Wrong(  # pops the layers it has seen off the caller's list
+                "def receptive_fields(layers):\n"
+                "    fields, field, jump = [], 1, 1\n"
+                "    while layers:\n"
+                "        kernel_size, stride = layers.pop(0)\n"
+                "        field += (kernel_size - 1) * jump\n"
+                "        jump *= stride\n"
+                "        fields.append(field)\n"
+                "    return fields",
+                "do not change",
+            ),
+            Wrong(
+                "def receptive_fields(layers):\n"
+                "    return stand_ins.receptive_fields(layers)",
+                SHORTCUT,
+            ),
+        ],
+    ),
     "mix_up": Exercise(
         "test_mix_up",
         right=[

@@ -98,6 +98,14 @@ def test_each_chapter_opens_with_what_to_expect_from_the_benchmarks(assignment: 
             assert "Filled from" not in cell.source and "written here from" not in cell.source, "a benchmark cell left unfilled"
 
 
+def test_chapter_2_uses_the_image_size_its_validation_photos_chose() -> None:
+    sizes = expectations.load()["image_sizes"]["sizes"]
+    best = max(sizes, key=lambda row: row["validation_accuracy"]["mean"])["image_size"]
+    assert f"IMAGE_SIZE = settings.pick({best}," in _source_notebook("02-pretrained-convnets").read_text(), (
+        f"the benchmarks chose {best} pixels on the validation photos: use it, or say why not"
+    )
+
+
 def _hidden_lines(nb: nbformat.NotebookNode) -> tuple[set[str], set[str]]:
     """Lines of solutions and hidden tests, and every other line of the source notebook."""
     hidden, shown = set(), set()

@@ -200,104 +200,83 @@ EXERCISES = {
             ),
         ],
     ),
-    "feature_cache_key": Exercise(
-        "test_feature_cache_key",
+    "cosine_neighbours": Exercise(
+        "test_cosine_neighbours",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'import hashlib\n'
-                'import json\n'
-                '\n'
-                '\n'
-                'def feature_cache_key(model_name, weights, image_size, pooling, files):\n'
-                '    text = json.dumps([model_name, weights, image_size, pooling, files])\n'
-                '    return hashlib.sha256(text.encode()).hexdigest()'
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    train = train_features / np.linalg.norm(train_features, axis=1, keepdims=True)\n"
+                "    queries = query_features / np.linalg.norm(query_features, axis=1, keepdims=True)\n"
+                "    similarity = queries @ train.T\n"
+                "    return np.argsort(similarity, axis=1)[:, ::-1][:, :k]"
             ),
-            Right(  # repr of a tuple: strings quoted, floats exact
-                "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    text = repr((model_name, weights, image_size, pooling, [tuple(f) for f in files]))\n"
-                "    return hashlib.sha256(text.encode('utf-8')).hexdigest()"
+            Right(  # the k best found with argpartition, then sorted
+                "import sys\n\n"
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    print('cosine_neighbours: argpartition, then sort', file=sys.stderr)\n"
+                "    t = np.asarray(train_features, dtype=np.float64)\n"
+                "    q = np.asarray(query_features, dtype=np.float64)\n"
+                "    sims = (q @ t.T) / np.outer(np.linalg.norm(q, axis=1), np.linalg.norm(t, axis=1))\n"
+                "    best = np.argpartition(-sims, k - 1, axis=1)[:, :k]\n"
+                "    order = np.argsort(-np.take_along_axis(sims, best, axis=1), axis=1)\n"
+                "    return np.take_along_axis(best, order, axis=1)",
+                prints="argpartition, then sort",
             ),
-            Right(  # every field prefixed by its length, fed to the digest one by one
-                "import hashlib\nimport warnings\n\n"
-                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    warnings.warn('feature_cache_key: hashing length-prefixed fields', UserWarning)\n"
-                "    digest = hashlib.sha256()\n"
-                "    fields = [model_name, weights, image_size, pooling, len(files)]\n"
-                "    fields += [part for f in files for part in f]\n"
-                "    for field in fields:\n"
-                "        data = repr(field).encode()\n"
-                "        digest.update(f'{len(data)}:'.encode() + data)\n"
-                "    return digest.hexdigest()",
-                prints="length-prefixed fields",
-            ),
-            Right(  # a JSON object with sorted keys
-                "import hashlib\nimport json\nimport sys\n\n"
-                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    print('feature_cache_key: a JSON object', file=sys.stderr)\n"
-                "    record = {'model': model_name, 'weights': weights, 'size': image_size, 'pooling': pooling,\n"
-                "              'files': [{'name': n, 'bytes': s, 'mtime': t} for n, s, t in files]}\n"
-                "    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()",
-                prints="a JSON object",
+            Right(  # one query at a time, sorted() with a key, warned about
+                "import warnings\n\n"
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    warnings.warn('cosine_neighbours: one query at a time', UserWarning)\n"
+                "    out = []\n"
+                "    for q in np.asarray(query_features, dtype=float):\n"
+                "        sims = [float(np.dot(q, t) / (np.linalg.norm(q) * np.linalg.norm(t))) for t in np.asarray(train_features, dtype=float)]\n"
+                "        out.append(sorted(range(len(sims)), key=lambda i: -sims[i])[:k])\n"
+                "    return np.array(out, dtype=int).reshape(len(out), k)",
+                prints="one query at a time",
             ),
         ],
         wrong=[
-            Wrong(  # glues the arguments with a two-character separator
-                'import hashlib\n'
-                '\n'
-                'def feature_cache_key(model_name, weights, image_size, pooling, files):\n'
-                "    text = ', '.join(map(str, [model_name, weights, image_size, pooling, files]))\n"
-                '    return hashlib.sha256(text.encode()).hexdigest()',
-                'ambiguous',
+            Wrong(  # Euclidean distance: right when every vector has the same length
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    d = np.linalg.norm(query_features[:, None, :] - train_features[None, :, :], axis=2)\n"
+                "    return np.argsort(d, axis=1)[:, :k]",
+                "directions, not distances",
             ),
-            Wrong(  # forgets the image size
-                "import hashlib\nimport json\n\n"
-                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    return hashlib.sha256(json.dumps([model_name, weights, pooling, files]).encode()).hexdigest()",
-                "image size",
+            Wrong(  # a dot product, not normalised
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    return np.argsort(-(query_features @ train_features.T), axis=1)[:, :k]",
+                "both vectors' lengths",
             ),
-            Wrong(  # glued together without separators
-                "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    text = f'{model_name}{weights}{image_size}{pooling}{files}'\n"
-                "    return hashlib.sha256(text.encode()).hexdigest()",
-                "ambiguous",
+            Wrong(  # the least similar first
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    t = train_features / np.linalg.norm(train_features, axis=1, keepdims=True)\n"
+                "    q = query_features / np.linalg.norm(query_features, axis=1, keepdims=True)\n"
+                "    return np.argsort(q @ t.T, axis=1)[:, :k]",
+                "most similar first",
             ),
-            Wrong(  # glued with a separator a path may hold
-                "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    text = '/'.join([model_name, weights, str(image_size), pooling] + [f'{n}/{s}/{t}' for n, s, t in files])\n"
-                "    return hashlib.sha256(text.encode()).hexdigest()",
-                "ambiguous once a name or a path holds a '/'",
+            Wrong(  # the similarities instead of the indices
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    t = train_features / np.linalg.norm(train_features, axis=1, keepdims=True)\n"
+                "    q = query_features / np.linalg.norm(query_features, axis=1, keepdims=True)\n"
+                "    return -np.sort(-(q @ t.T), axis=1)[:, :k]",
+                "indices",
             ),
-            Wrong(  # whole seconds only
-                "import hashlib\nimport json\n\n"
-                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    files = [(name, size, int(mtime)) for name, size, mtime in files]\n"
-                "    return hashlib.sha256(json.dumps([model_name, weights, image_size, pooling, files]).encode()).hexdigest()",
-                "fraction of a second",
+            Wrong(  # normalises the caller's arrays in place
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    train_features /= np.linalg.norm(train_features, axis=1, keepdims=True)\n"
+                "    query_features /= np.linalg.norm(query_features, axis=1, keepdims=True)\n"
+                "    return np.argsort(-(query_features @ train_features.T), axis=1)[:, :k]",
+                "must not change",
             ),
-            Wrong(  # the files' names only
-                "import hashlib\nimport json\n\n"
-                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    names = [name for name, _, _ in files]\n"
-                "    return hashlib.sha256(json.dumps([model_name, weights, image_size, pooling, names]).encode()).hexdigest()",
-                "modification time",
-            ),
-            Wrong(  # MD5: 32 characters
-                "import hashlib\nimport json\n\n"
-                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    return hashlib.md5(json.dumps([model_name, weights, image_size, pooling, files]).encode()).hexdigest()",
-                "64 hexadecimal",
+            Wrong(  # one list for all the queries: right for a single query
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    t = train_features / np.linalg.norm(train_features, axis=1, keepdims=True)\n"
+                "    q = query_features / np.linalg.norm(query_features, axis=1, keepdims=True)\n"
+                "    return np.argsort(-(q @ t.T).max(axis=0))[None, :k]",
+                "3 queries",
             ),
             Wrong(
-                "def feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    model = {'name': model_name, 'weights': weights, 'pooling': pooling}\n"
-                "    return features.cache_key(model, {'image_size': image_size, 'files': files})",
-                SHORTCUT,
-            ),
-            Wrong(
-                "import hashlib\n\ndef feature_cache_key(model_name, weights, image_size, pooling, files):\n"
-                "    model = {'name': model_name, 'weights': weights, 'pooling': pooling}\n"
-                "    data = {'split': 'train', 'flip': False, 'image_size': image_size, 'files': files}\n"
-                "    return hashlib.sha256(str(features.cache_path(model, data)).encode()).hexdigest()",
+                "def cosine_neighbours(train_features, query_features, k):\n"
+                "    return stand_ins.cosine_neighbours(train_features, query_features, k)",
                 SHORTCUT,
             ),
         ],

@@ -310,6 +310,114 @@ EXERCISES = {
             ),
         ],
     ),
+    "maps_and_gradients": Exercise(
+        "test_maps_and_gradients",
+        right=[
+            Right(  # written exactly to the exercise's text, nothing more
+                "import tensorflow as tf\n\n"
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        feature_maps, scores = both(np.asarray(image, dtype='float32')[np.newaxis])\n"
+                "        score = scores[:, class_index]\n"
+                "    gradients = tape.gradient(score, feature_maps)\n"
+                "    return feature_maps.numpy()[0], gradients.numpy()[0]"
+            ),
+            Right(  # one score (a scalar), a persistent tape, keras.ops to convert
+                "import sys\nimport tensorflow as tf\n\n"
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    print('maps_and_gradients: a persistent tape', file=sys.stderr)\n"
+                "    probe = keras.Model(inputs=model.input, outputs=(model.get_layer(layer_name).output, model.output))\n"
+                "    batch = tf.cast(tf.expand_dims(tf.convert_to_tensor(image), 0), tf.float32)\n"
+                "    with tf.GradientTape(persistent=True) as tape:\n"
+                "        maps, logits = probe(batch, training=False)\n"
+                "        score = logits[0, class_index]\n"
+                "    grads = tape.gradient(score, maps)\n"
+                "    del tape\n"
+                "    return keras.ops.convert_to_numpy(maps[0]), keras.ops.convert_to_numpy(grads[0])",
+                prints="a persistent tape",
+            ),
+            Right(  # the class picked by a one-hot mask, warned about
+                "import warnings\nimport tensorflow as tf\n\n"
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    warnings.warn('maps_and_gradients: the class picked by a one-hot mask', UserWarning)\n"
+                "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.outputs[0]])\n"
+                "    x = tf.constant(np.expand_dims(np.asarray(image, dtype=np.float32), 0))\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        maps, scores = both(x)\n"
+                "        score = tf.reduce_sum(scores * tf.one_hot(class_index, scores.shape[-1]))\n"
+                "    return np.squeeze(maps.numpy(), 0), np.squeeze(tape.gradient(score, maps).numpy(), 0)",
+                prints="one-hot mask",
+            ),
+        ],
+        wrong=[
+            Wrong(  # the gradient of every class's score at once (tape.gradient sums them)
+                "import tensorflow as tf\n\n"
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        maps, scores = both(np.asarray(image, dtype='float32')[np.newaxis])\n"
+                "    return maps.numpy()[0], tape.gradient(scores, maps).numpy()[0]",
+                "score of class_index alone",
+            ),
+            Wrong(  # the probability after a softmax, not the model's score
+                "import tensorflow as tf\n\n"
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        maps, scores = both(np.asarray(image, dtype='float32')[np.newaxis])\n"
+                "        score = tf.nn.softmax(scores)[:, class_index]\n"
+                "    return maps.numpy()[0], tape.gradient(score, maps).numpy()[0]",
+                "no softmax",
+            ),
+            Wrong(  # the gradient with respect to the image
+                "import tensorflow as tf\n\n"
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])\n"
+                "    x = tf.constant(np.asarray(image, dtype='float32')[np.newaxis])\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        tape.watch(x)\n"
+                "        maps, scores = both(x)\n"
+                "        score = scores[:, class_index]\n"
+                "    return maps.numpy()[0], tape.gradient(score, x).numpy()[0]",
+                "not the image",
+            ),
+            Wrong(  # keeps the batch axis
+                "import tensorflow as tf\n\n"
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        maps, scores = both(np.asarray(image, dtype='float32')[np.newaxis])\n"
+                "        score = scores[:, class_index]\n"
+                "    return maps.numpy(), tape.gradient(score, maps).numpy()",
+                "batch axis",
+            ),
+            Wrong(  # always the last conv layer: right whenever that is the layer asked for
+                "import tensorflow as tf\n\n"
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    last = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)][-1]\n"
+                "    both = keras.Model(model.inputs, [last.output, model.output])\n"
+                "    with tf.GradientTape() as tape:\n"
+                "        maps, scores = both(np.asarray(image, dtype='float32')[np.newaxis])\n"
+                "        score = scores[:, class_index]\n"
+                "    return maps.numpy()[0], tape.gradient(score, maps).numpy()[0]",
+                "layer named layer_name",
+            ),
+            Wrong(
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    return heatmaps.GradCam(model, layer_name, compile=False).maps_and_gradients(image, class_index)",
+                SHORTCUT,
+            ),
+            Wrong(
+                "def maps_and_gradients(model, layer_name, image, class_index):\n"
+                "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])\n"
+                "    score = lambda x: (lambda maps, scores: (maps, scores[:, class_index]))(*both(x))\n"
+                "    maps, _, grads = backend.feature_gradients(score, np.asarray(image, dtype='float32')[np.newaxis])\n"
+                "    return keras.ops.convert_to_numpy(maps)[0], keras.ops.convert_to_numpy(grads)[0]",
+                SHORTCUT,
+            ),
+        ],
+    ),
     "pooled_gradients": Exercise(
         "test_pooled_gradients",
         right=[

@@ -27,6 +27,7 @@ def test_a_few_hundred_photos_give_about_two_to_four_points_either_way() -> None
     low, high = confidence.interval(0.9, 500)
     assert 0.02 < (high - low) / 2 < 0.03
     assert "95 % CI" in confidence.describe(0.9, 500) and "500 test photos" in confidence.describe(0.9, 500)
+    assert confidence.describe(0.9, 1000, of="validation photos").endswith("1000 validation photos)")
 
 
 def test_differences_inside_the_noise_are_called_so() -> None:

@@ -97,6 +97,10 @@ def test_the_figures_draw_a_bar_per_model_data_set_and_class(book_like):
     shifts = [data_shift.score(lambda images: np.full(len(images), p), 24, name) for p, name in ((0.9, "a"), (0.2, "b"))]
     figure = data_shift.show_shift(shifts)
     assert len(figure.axes[0].patches) == 2 * 2 * 3  # models x data sets x (cats, dogs, all)
+    whiskers = [line for container in figure.axes[0].containers for line in getattr(container, "errorbar", None) or []]
+    assert whiskers, "each bar has its confidence interval"
+    all_photos = shifts[0].oxford_photos["all"]
+    assert shifts[0].oxford_photos["cats"] + shifts[0].oxford_photos["dogs"] == all_photos > 0
     breeds = data_shift.show_breeds(shifts, worst=5)
     assert [len(ax.patches) for ax in breeds.axes] == [5, 5]
     # "a" calls every photo a dog, so its worst breeds are cats (plain); "b" the reverse (hatched)

@@ -32,3 +32,12 @@ def test_history_puts_sparse_validation_at_the_epochs_it_was_measured():
     assert list(validation.get_xdata()) == [5, 10] and list(validation.get_ydata()) == [0.6, 0.8]
     every_epoch = plots.show_history({**logs, "val_accuracy": logs["accuracy"], "val_loss": logs["loss"]})
     assert list(every_epoch.axes[1].get_lines()[1].get_xdata()) == list(range(1, 11))
+
+
+def test_histories_side_by_side_share_the_axes_and_name_each_model():
+    logs = {"accuracy": [0.5, 0.7, 0.9], "val_accuracy": [0.5, 0.6, 0.6]}
+    figure = plots.show_histories({"neither": logs, "both": {**logs, "val_accuracy": [0.5, 0.7, 0.8]}})
+    assert [ax.get_title() for ax in figure.axes] == ["neither", "both"]
+    assert list(figure.axes[1].get_lines()[1].get_ydata()) == [0.5, 0.7, 0.8]
+    assert figure.axes[0].get_ylim() == figure.axes[1].get_ylim()
+    matplotlib.pyplot.close(figure)

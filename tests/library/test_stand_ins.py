@@ -34,6 +34,7 @@ CASES = {
     "to_batch": [(RNG.integers(0, 256, (5, 7, 3)).astype("uint8"),)],
     "conv2d": [(RNG.normal(size=(7, 9)), RNG.normal(size=(3, 2)), 2, 1), (np.arange(20).reshape(4, 5), np.ones((2, 2)))],
     "output_size": [(n, k, s, p) for n in (7, 8) for k in (2, 3) for s in (1, 2, 3) for p in (0, 1)],
+    "receptive_fields": [([(3, 1), (2, 2)] * 4,), ([(7, 2), (3, 2), (1, 1)],), ([],)],
     "conv_params": [(3, 32, 64)],
     "dense_params": [(6272, 512)],
     "mix_up": [(np.full((2, 2, 3), 200, "uint8"), 0, np.zeros((2, 2, 3)), 1, 0.7)],
