@@ -127,6 +127,16 @@ def gradients(fn, x, *args):
     return values, tape.gradient(total, x)
 
 
+def gradient_tape():
+    """TensorFlow's ``tf.GradientTape`` (chapter 3, Grad-CAM): it records what is computed
+    inside its ``with`` block, then ``tape.gradient(y, x)`` is the gradient of ``y`` with
+    respect to ``x``. Notebooks take it from here, so that only this module names TensorFlow."""
+    _require_tensorflow("gradient_tape()")
+    import tensorflow as tf
+
+    return tf.GradientTape()
+
+
 def feature_gradients(fn, x, *args):
     """``(features, scores, gradient)`` for ``fn(x, *args) -> (features, scores)``: the
     gradient of the summed scores with respect to the intermediate ``features`` (Grad-CAM:
@@ -202,4 +212,4 @@ def dataset(images, labels, batch_size: int = 32, *, shuffle: bool = False, seed
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-__all__ += ["bfloat16_is_fast", "compiled", "configure", "dataset", "feature_gradients", "gradients"]
+__all__ += ["bfloat16_is_fast", "compiled", "configure", "dataset", "feature_gradients", "gradient_tape", "gradients"]

@@ -314,10 +314,9 @@ EXERCISES = {
         "test_maps_and_gradients",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                "import tensorflow as tf\n\n"
                 "def maps_and_gradients(model, layer_name, image, class_index):\n"
                 "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])\n"
-                "    with tf.GradientTape() as tape:\n"
+                "    with backend.gradient_tape() as tape:\n"
                 "        feature_maps, scores = both(np.asarray(image, dtype='float32')[np.newaxis])\n"
                 "        score = scores[:, class_index]\n"
                 "    gradients = tape.gradient(score, feature_maps)\n"
