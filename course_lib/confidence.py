@@ -1,7 +1,8 @@
 """How sure a test accuracy is (lecture: training from scratch and every comparison after).
 
 A test accuracy is measured on a few hundred photos, so it is an estimate: another draw of
-test photos would give a slightly different figure. :func:`interval` gives its 95 %
+test photos would give a slightly different figure (and another training run, from other
+random weights, moves it too: the interval does not cover that). :func:`interval` gives its 95 %
 confidence interval (Wilson's score interval, right also near 0 % and 100 %), and
 :func:`describe` prints an accuracy with it. :func:`clearly_apart` tells whether two
 accuracies differ by more than that noise.
@@ -44,4 +45,4 @@ def compared(first: float, second: float, n: int) -> str:
     points = 100 * (second - first)
     if clearly_apart(first, second, n):
         return f"{points:+.1f} points, more than the noise of {n} test photos"
-    return f"{points:+.1f} points, within the noise of {n} test photos: not a measured difference"
+    return f"{points:+.1f} points, within the noise of {n} test photos: these photos cannot tell the two apart"

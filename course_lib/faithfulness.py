@@ -196,11 +196,13 @@ def cascade(model: keras.Model) -> list[tuple[str, list[str]]]:
 class CascadeResult:
     """What cascading randomisation measured: ``steps`` (``"trained"``, then each group
     reset on top of the ones before), ``correlations[method]`` of shape ``(steps, photos)``
-    (each photo's map against its map under the trained model), and ``first_maps[step]``,
-    each method's map of the first photo, for pictures."""
+    (each photo's map against its map under the trained model), ``blank[method]`` (how many
+    maps were all zero at each step: their correlation counts as 0), and
+    ``first_maps[step]``, each method's map of the first photo, for pictures."""
 
     steps: list[str]
     correlations: dict[str, np.ndarray]
+    blank: dict[str, list[int]]
     first_maps: dict[str, dict[str, np.ndarray]]
 
 
@@ -220,8 +222,12 @@ def cascading_randomisation(model: keras.Model, layer_name: str, images: np.ndar
     def maps() -> dict[str, list[np.ndarray]]:
         return {method: [cam(image, int(c)) for image, c in zip(images, classes)] for method, cam in cams.items()}
 
+    def blank(found: list[np.ndarray]) -> int:
+        return sum(1 for heatmap in found if not np.any(heatmap))
+
     trained = maps()
     rows = {method: [[1.0] * len(images)] for method in methods}
+    blanks = {method: [blank(found)] for method, found in trained.items()}
     first = {"trained": {method: found[0] for method, found in trained.items()}}
     steps = ["trained"]
     rng = np.random.default_rng(seed)
@@ -231,9 +237,10 @@ def cascading_randomisation(model: keras.Model, layer_name: str, images: np.ndar
         now = maps()
         for method in methods:
             rows[method].append([correlate(a, b) for a, b in zip(now[method], trained[method])])
+            blanks[method].append(blank(now[method]))
         steps.append(group)
         first[group] = {method: found[0] for method, found in now.items()}
-    return CascadeResult(steps, {method: np.asarray(r, "float64") for method, r in rows.items()}, first)
+    return CascadeResult(steps, {method: np.asarray(r, "float64") for method, r in rows.items()}, blanks, first)
 
 
 def show_cascade(result: CascadeResult) -> plt.Figure:

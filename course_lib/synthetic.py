@@ -6,12 +6,13 @@ same area, so size gives nothing away)? A renderer makes as many labelled images
 for free. The images the model will meet are the same shapes over crops of real photos
 (the course's Oxford-IIIT Pet sample): a world the renderer does not model. Rendering
 plain shapes on black teaches a model that world poorly; *domain randomisation* (random
-colours, backgrounds, noise and angles; Tobin et al., 2017) makes the real images look like
-one more variation; a few real images help most when added to many synthetic ones.
+colours, backgrounds and noise; Tobin et al., 2017) tries to make the real images look like
+one more variation; the chapter measures how far each gets, and what a few real images add.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -23,29 +24,29 @@ from .backend import keras
 SIZE = 48
 SHAPES = ("circle", "square")  # label 0, label 1
 STYLES = {
-    "plain": "white shapes on black, upright",
-    "randomised": "random colours, gradients, noise and angles",
+    "plain": "white shapes on black",
+    "randomised": "random colours, gradients and noise",
     "photo": "on crops of real photos (the images to classify)",
 }
 
 
-def _backgrounds(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` random 48 x 48 crops of the course's shipped photos, as floats."""
+def _backgrounds(n: int, rng: np.random.Generator, splits: tuple[str, ...]) -> np.ndarray:
+    """``n`` random 48 x 48 crops of the course's shipped photos of ``splits``, as floats."""
     root = sources.sample_dir()
-    photos = np.concatenate([data.load_arrays(split, 2 * SIZE, root=root, limit_per_class=10_000)[0] for split in sources.SPLITS])
+    photos = np.concatenate([data.load_arrays(split, 2 * SIZE, root=root, limit_per_class=10_000)[0] for split in splits])
     which = rng.integers(0, len(photos), n)
     rows, cols = rng.integers(0, SIZE + 1, n), rng.integers(0, SIZE + 1, n)
     return np.stack([photos[w, r:r + SIZE, c:c + SIZE] for w, r, c in zip(which, rows, cols)]).astype("float32")
 
 
-def _masks(labels: np.ndarray, rng: np.random.Generator, *, rotate: bool) -> np.ndarray:
+def _masks(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One shape per image, of equal area whatever its kind: circles of radius 6 to 12
-    pixels, squares of side radius x sqrt(pi), turned by a random angle with ``rotate``."""
+    pixels, squares of side radius x sqrt(pi) turned by a random angle."""
     n = len(labels)
     y, x = np.mgrid[:SIZE, :SIZE] + 0.5
     cy, cx = (rng.uniform(14, SIZE - 14, (2, n))[..., None, None])
     radius = rng.uniform(6, 12, n)[:, None, None]
-    angle = (rng.uniform(0, np.pi / 2, n) if rotate else np.zeros(n))[:, None, None]
+    angle = rng.uniform(0, np.pi / 2, n)[:, None, None]
     u = (x - cx) * np.cos(angle) + (y - cy) * np.sin(angle)
     v = -(x - cx) * np.sin(angle) + (y - cy) * np.cos(angle)
     half = radius * np.sqrt(np.pi) / 2
@@ -63,21 +64,23 @@ def _contrasting(background: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return colours
 
 
-def render(style: str, n: int, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def render(style: str, n: int, *, seed: int = 0, held_out: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``n`` labelled images in ``style`` (one of :data:`STYLES`): uint8 ``(n, 48, 48, 3)``
-    and labels float32 ``(n,)`` (0 circle, 1 square), half of each."""
+    and labels float32 ``(n,)`` (0 circle, 1 square), half of each. Photo backgrounds
+    come from the sample's training and validation photos, or with ``held_out`` from its
+    test photos, so that images to score never share a photo with images to train on."""
     if style not in STYLES:
         raise ValueError(f"style must be one of {sorted(STYLES)}, not {style!r}")
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.arange(n) % 2).astype("float32")
-    masks = _masks(labels, rng, rotate=style != "plain")[..., None]
+    masks = _masks(labels, rng)[..., None]
     if style == "plain":
         return np.where(masks, 255, 0).astype("uint8").repeat(3, axis=-1), labels
     if style == "randomised":
         ramp = np.linspace(-1, 1, SIZE)[None, :, None, None] * rng.uniform(-60, 60, (n, 1, 1, 3))
         background = rng.uniform(0, 255, (n, 1, 1, 3)) + ramp + np.zeros((n, SIZE, SIZE, 3))
     else:
-        background = _backgrounds(n, rng)
+        background = _backgrounds(n, rng, ("test",) if held_out else ("train", "validation"))
     images = np.where(masks, _contrasting(background, rng)[:, None, None, :], background)
     images += rng.normal(0, rng.uniform(0, 25, (n, 1, 1, 1)), images.shape)
     return np.clip(images, 0, 255).astype("uint8"), labels
@@ -120,12 +123,12 @@ def training_sets(synthetic: int, real: int, *, seed: int = 1) -> dict[str, tupl
 
 def compare(sets: Mapping[str, tuple[np.ndarray, np.ndarray]], test: tuple[np.ndarray, np.ndarray], *,
             steps: int = 900, batch_size: int = 32, seed: int = 0) -> dict[str, float]:
-    """Train :func:`small_convnet` on each set for the same number of gradient ``steps``
-    (a small set is seen more often), and return its accuracy on ``test``."""
+    """Train :func:`small_convnet` on each set for at least ``steps`` gradient steps, whole
+    epochs (a small set is seen more often), and return its accuracy on ``test``."""
     found = {}
     for name, (images, labels) in sets.items():
         model = small_convnet(seed)
-        epochs = max(1, round(steps * batch_size / len(labels)))
+        epochs = math.ceil(steps / math.ceil(len(labels) / batch_size))
         model.fit(images, labels, epochs=epochs, batch_size=batch_size, verbose=0)
         found[name] = float(model.evaluate(*test, verbose=0)[1])
     return found

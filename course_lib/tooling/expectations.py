@@ -19,7 +19,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from .. import results, sources
+from .. import confidence, results, sources
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks" / "results.json"
 NOT_MEASURED = "*The course has not measured this yet.*"
@@ -109,8 +109,12 @@ def image_sizes(bench: Bench, _: str) -> str:
         accuracy = row["validation_accuracy"]
         lines.append(f"| {row['image_size']} × {row['image_size']} | {_pct(accuracy['mean'])} [{_pct(accuracy['min'])}, "
                      f"{_pct(accuracy['max'])}] | {(row['image_size'] / base) ** 2:.1f} × that of {base} |")
-    best = max(run["sizes"], key=lambda row: row["validation_accuracy"]["mean"])
+    ranked = sorted(run["sizes"], key=lambda row: row["validation_accuracy"]["mean"], reverse=True)
+    best, second = ranked[0], ranked[1] if len(ranked) > 1 else None
     lines += ["", f"The best on the validation photos: {best['image_size']} × {best['image_size']}."]
+    if second and not confidence.clearly_apart(best["validation_accuracy"]["mean"], second["validation_accuracy"]["mean"], photos):
+        lines[-1] += (f" {second['image_size']} × {second['image_size']} is within the noise of {photos} photos of it, "
+                      f"for {(second['image_size'] / best['image_size']) ** 2:.2f} times the work: as defensible a choice.")
     return "\n".join(lines)
 
 

@@ -113,6 +113,9 @@ def test_cascading_randomisation_resets_from_the_top_down_on_a_copy():
     for got, was in zip(model.get_weights(), before):
         np.testing.assert_array_equal(got, was, err_msg="the model itself is never reset")
     assert set(result.first_maps) == set(result.steps) and result.first_maps["dense"]["Eigen-CAM"].shape == (10, 10)
+    assert {m: len(b) for m, b in result.blank.items()} == {"Grad-CAM": 4, "Eigen-CAM": 4}
+    trained_blank = sum(not heatmaps.GradCam(model, "conv")(image, c).any() for image, c in zip(images, [1, 0, 2, 1]))
+    assert result.blank["Grad-CAM"][0] == trained_blank, "the all-zero maps of the trained model, counted"
     figures_closed(lambda: faithfulness.show_cascade(result))
     figures_closed(lambda: faithfulness.show_randomisation(images[0], result.first_maps))
 

@@ -25,11 +25,20 @@ def test_circles_and_squares_have_the_same_area_so_size_gives_nothing_away():
     assert abs(circles - squares) / circles < 0.05
 
 
-def test_plain_squares_are_upright():
-    images, labels = synthetic.render("plain", 40, seed=2)
-    square = images[np.flatnonzero(labels == 1)[0], :, :, 0] > 127
-    rows, cols = np.flatnonzero(square.any(axis=1)), np.flatnonzero(square.any(axis=0))
-    assert square[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].all(), "an upright square fills its bounding box"
+def test_images_to_score_never_share_a_photo_with_images_to_train_on(monkeypatch):
+    asked = []
+    real_load = synthetic.data.load_arrays
+
+    def load(split, *args, **kwargs):
+        asked.append(split)
+        return real_load(split, *args, **kwargs)
+
+    monkeypatch.setattr(synthetic.data, "load_arrays", load)
+    synthetic.render("photo", 4, seed=1)
+    assert set(asked) == {"train", "validation"}
+    asked.clear()
+    synthetic.render("photo", 4, seed=1, held_out=True)
+    assert asked == ["test"]
 
 
 def test_an_unknown_style_is_refused():
