@@ -3,16 +3,17 @@
 Measures, and writes to ``benchmarks/results.json`` and ``benchmarks/results.md``:
 
 1. the whole course in full mode (``convnet-course build``): wall time, peak memory, and
-   the test accuracy and training time of each method the chapters record;
+   the test accuracy and training time of each method the chapters measure (what
+   ``make release`` then writes into each chapter's "What to expect" box);
 2. throughput of the pretrained base (EfficientNet-Lite0 at 160 and 224 px) and of the
    book's VGG16 base (random weights) at 150 px, batch 32 and 64, measured interleaved in
    this process, and each as a fraction of this CPU's fp32 peak;
 3. training chapter 1's model in float32 and in mixed bfloat16, and with augmentation and
    dropout on chapter 1's schedule once per seed (mean and range of the test accuracy);
    chapter 2's few-photos comparison over random subsets, with the course's pooled head
-   and the book's flattened one;
-4. one heatmap of each explanation method, their deletion/insertion areas against
-   random orders, and one filter visualization;
+   and the book's flattened one; chapter 2's image size, chosen on the validation photos;
+4. one heatmap of each explanation method, their deletion/insertion areas against each
+   map's own cells shuffled, and one filter visualization;
 5. autograding one submission (the solution) of each chapter;
 6. autograding a class of 40 submissions with 1 and 2 parallel workers;
 7. what verdicts decided outside the kernel and the sandbox cost per submission.
@@ -598,8 +599,19 @@ def _sizes_markdown(results: dict) -> list[str]:
 
 
 def _experiments_markdown(measured: dict) -> list[str]:
-    """Chapter 2's small-data and data-shift runs, as the course run recorded them."""
+    """Chapter 1's one-change-at-a-time and synthetic-data runs, chapter 2's small-data and
+    data-shift runs, as the course run measured them."""
     lines = []
+    if "one_at_a_time" in measured:
+        run = measured["one_at_a_time"]
+        lines += ["", f"## Augmentation and dropout, one at a time (chapter 1, section 9: {run['epochs']} epochs each)", "",
+                  "| model | test accuracy |", "|---|---|"]
+        lines += [f"| {name} | {value:.1%} |" for name, value in run["test_accuracies"].items()]
+    if "synthetic" in measured:
+        run = measured["synthetic"]
+        lines += ["", f"## Synthetic data (chapter 1, section 7: scored on {run['real_images']} real images)", "",
+                  "| trained on | accuracy |", "|---|---|"]
+        lines += [f"| {name} | {value:.1%} |" for name, value in run["accuracies"].items()]
     if "small_data" in measured:
         runs = measured["small_data"]["runs"]
         lines += ["", "## Few photos: the three ways, like for like (chapter 2, section 5)", "",

@@ -54,6 +54,8 @@ def _run_time(bench: Bench, assignment: str) -> str:
     line = (f"- **Run time**: {_duration(cpu[assignment])} on a CPU with {_cores(bench)} cores (one full run)"
             if assignment in cpu else "- **Run time**: not measured yet on a CPU")
     line += f"; {_duration(gpu[assignment])} with a GPU." if assignment in gpu else "; with a GPU: not measured yet."
+    if assignment == "02-pretrained-convnets" and _measured(bench).get("feature_extraction", {}).get("features_from_cache"):
+        line += " That run found the features saved by an earlier one; a first run extracts them too, a few minutes more."
     return line
 
 
