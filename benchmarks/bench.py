@@ -554,11 +554,20 @@ def _machine(results: dict, section: str) -> dict:
     return results.get("apart", {}).get(section, results)["cpu"]
 
 
-def _scratch_markdown(results: dict) -> list[str]:
-    run = results["scratch_seeds"]
-    lines = ["", "## From scratch with augmentation and dropout: one run per seed", "", *_apart(results, "scratch_seeds")]
+def _section(results: dict, section: str, title: str) -> tuple[dict, list[str]]:
+    """A section's results and its opening lines: its title, where it was measured apart,
+    and why it was skipped (where it was)."""
+    run = results[section]
+    lines = ["", title, "", *_apart(results, section)]
     if "skipped" in run:
-        return lines + [f"Skipped: {run['skipped']}."]
+        lines.append(f"Skipped: {run['skipped']}.")
+    return run, lines
+
+
+def _scratch_markdown(results: dict) -> list[str]:
+    run, lines = _section(results, "scratch_seeds", "## From scratch with augmentation and dropout: one run per seed")
+    if "skipped" in run:
+        return lines
     target, seconds = SCRATCH_TARGET
     lines += [f"Chapter 1's schedule, {run['recipe']}, on the book's photos (`bench.scratch_seeds`).", "",
               "| seed | test accuracy | training time |", "|---|---|---|"]  # fmt: skip
@@ -571,10 +580,9 @@ def _scratch_markdown(results: dict) -> list[str]:
 
 
 def _subsets_markdown(results: dict) -> list[str]:
-    run = results["small_data_subsets"]
-    lines = ["", "## Few photos over random subsets (`bench.small_data_subsets`)", "", *_apart(results, "small_data_subsets")]
+    run, lines = _section(results, "small_data_subsets", "## Few photos over random subsets (`bench.small_data_subsets`)")
     if "skipped" in run:
-        return lines + [f"Skipped: {run['skipped']}."]
+        return lines
     lines += [f"Chapter 2's section 5 at {run['image_size']} px on {run['subsets']} random subsets of {run['training_photos']} "
               f"training photos (a new subset per seed): fresh heads for {run['epochs']} epochs of Adam at 1e-3, fine-tuning "
               f"{run['fine_tune_epochs']} more at 1e-5 from block7a; test accuracy averaged with mirror images, "
@@ -586,10 +594,9 @@ def _subsets_markdown(results: dict) -> list[str]:
 
 
 def _sizes_markdown(results: dict) -> list[str]:
-    run = results["image_sizes"]
-    lines = ["", "## Chapter 2's image size, on the validation photos (`bench.image_sizes`)", "", *_apart(results, "image_sizes")]
+    run, lines = _section(results, "image_sizes", "## Chapter 2's image size, on the validation photos (`bench.image_sizes`)")
     if "skipped" in run:
-        return lines + [f"Skipped: {run['skipped']}."]
+        return lines
     lines += [f"Section 2's head, fresh, {run['epochs']} epochs on the saved pooled features, {run['seeds']} seeds: "
               "validation accuracy, mean [range]; the test photos are not used.", "",
               "| image size | validation accuracy | features of the training and validation photos |", "|---|---|---|"]
