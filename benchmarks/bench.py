@@ -533,6 +533,37 @@ def course() -> dict:
     }
 
 
+PRETRAINED = ("feature_extraction", "feature_extraction_augmented", "fine_tuning")
+
+
+def pretrained_runs(runs: int = 3) -> dict:
+    """Chapter 2 run ``runs`` times in full mode (``convnet-course build``, each into its own
+    folder; the notebook sets no seed, so each run draws its own heads, augmentation and
+    order): each method's test accuracy per run, and its lowest, highest and mean, for the
+    What-to-expect box's range."""
+    from course_lib import data
+
+    if data.source().is_sample:
+        return {"skipped": "needs the book's photos (set COURSE_DATA_DIR): the course's sample is too small to tell runs apart"}
+    env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "NBGRADER_EXECUTION")}
+    rows = []
+    for run in range(runs):
+        with tempfile.TemporaryDirectory() as out:
+            subprocess.run([sys.executable, "-m", "course_lib.tooling.cli", "build", "02-pretrained-convnets", "--out", out],
+                           cwd=ROOT, env=env, check=True)
+            summary = json.loads((Path(out) / "results.json").read_text())
+        notebook = summary["notebooks"][0]
+        if notebook["status"] != "ok":
+            raise RuntimeError(f"chapter 2 failed in run {run + 1}: {notebook['error']}; nothing written")
+        measured = summary["measurements"]
+        rows.append({"run": run + 1, "seconds": notebook["seconds"],
+                     **{key: measured[key]["test_accuracy"] for key in PRETRAINED}})
+        print(f"   run {run + 1}: " + ", ".join(f"{key} {rows[-1][key]:.1%}" for key in PRETRAINED), flush=True)
+    summary = {key: {"mean": round(float(np.mean([r[key] for r in rows])), 4), "min": min(r[key] for r in rows),
+                     "max": max(r[key] for r in rows)} for key in PRETRAINED}
+    return {"rows": rows, "summary": summary}
+
+
 # --- report ---------------------------------------------------------------------------
 
 
@@ -590,6 +621,22 @@ def _subsets_markdown(results: dict) -> list[str]:
     for head, methods in run["summary"].items():
         cells = [f"{m['mean']:.1%} [{m['min']:.1%}, {m['max']:.1%}]" for m in methods.values()]
         lines.append(f"| {head} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _pretrained_markdown(results: dict) -> list[str]:
+    from course_lib import results as recorded
+
+    run, lines = _section(results, "pretrained_runs", "## Chapter 2, run again: one figure per run")
+    if "rows" not in run:
+        return lines
+    lines += ["Chapter 2 in full mode, built afresh each time (`bench.pretrained_runs`); the notebook sets no seed.", "",
+              "| run | seconds | " + " | ".join(recorded.METHODS[k][0] for k in PRETRAINED) + " |",
+              "|---|---|" + "---|" * len(PRETRAINED)]
+    lines += [f"| {r['run']} | {r['seconds']:.0f} | " + " | ".join(_pct(r[k]) for k in PRETRAINED) + " |" for r in run["rows"]]
+    lines += ["| lowest to highest (mean) | | " + " | ".join(
+        f"{_pct(run['summary'][k]['min'])} to {_pct(run['summary'][k]['max'])} ({_pct(run['summary'][k]['mean'])})"
+        for k in PRETRAINED) + " |"]
     return lines
 
 
@@ -673,6 +720,8 @@ def markdown(results: dict) -> str:
         lines += _scratch_markdown(results)
     if "small_data_subsets" in results:
         lines += _subsets_markdown(results)
+    if "pretrained_runs" in results:
+        lines += _pretrained_markdown(results)
     if "image_sizes" in results:
         lines += _sizes_markdown(results)
     if "throughput" in results:
@@ -776,6 +825,7 @@ SECTIONS = {  # name: (what it prints, how to measure it: a dict of result keys)
     "course": ("the whole course, full mode", lambda: {"course": course()}),
     "scratch_seeds": ("chapter 1's convnet from scratch, one run per seed", lambda: {"scratch_seeds": scratch_seeds()}),
     "small_data_subsets": ("chapter 2, few photos, over random subsets", lambda: {"small_data_subsets": small_data_subsets()}),
+    "pretrained_runs": ("chapter 2 run three times, full mode", lambda: {"pretrained_runs": pretrained_runs()}),
     "image_sizes": ("chapter 2's image size, chosen on the validation photos", lambda: {"image_sizes": image_sizes()}),
     "throughput": ("throughput", lambda: {"throughput": throughput()}),
     "training": ("training, float32 against bfloat16", _mixed_precision_training),

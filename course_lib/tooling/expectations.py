@@ -73,11 +73,22 @@ def _seeds(bench: Bench) -> str | None:
             f"{len(seeds['rows'])} seeds (mean {_pct(seeds['mean'])})")
 
 
+PRETRAINED = ("feature_extraction", "feature_extraction_augmented", "fine_tuning")
+
+
+def _pretrained(bench: Bench) -> list[str | None]:
+    """Chapter 2's methods: their range over the benchmark's repeated runs, else one run."""
+    runs = bench.get("pretrained_runs", {})
+    if "summary" not in runs:
+        return [_one_run(_measured(bench), key) for key in PRETRAINED]
+    found = [f"{results.METHODS[key][0].removeprefix('pretrained: ')} {_pct(runs['summary'][key]['min'])} to "
+             f"{_pct(runs['summary'][key]['max'])}" for key in PRETRAINED]
+    return [", ".join(found) + f" over {len(runs['rows'])} runs"]
+
+
 ACCURACIES: dict[str, Callable[[Bench], list[str | None]]] = {
     "01-convnet-basics": lambda bench: [_one_run(_measured(bench), "scratch"), _seeds(bench)],
-    "02-pretrained-convnets": lambda bench: [
-        _one_run(_measured(bench), key) for key in ("feature_extraction", "feature_extraction_augmented", "fine_tuning")
-    ],
+    "02-pretrained-convnets": _pretrained,
 }
 
 

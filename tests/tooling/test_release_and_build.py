@@ -166,6 +166,15 @@ def test_benchmark_texts_say_what_was_not_measured() -> None:
         expectations.fill(nb, "demo", {})
 
 
+def test_chapter_2s_box_gives_the_range_over_repeated_runs_else_one_run() -> None:
+    one_run = {"course": {"measurements": {key: {"test_accuracy": 0.95} for key in expectations.PRETRAINED}}}
+    assert "fast feature extraction 95.0 % (one run)" in expectations.what_to_expect(one_run, "02-pretrained-convnets")
+    runs = {"rows": [{}, {}, {}], "summary": {key: {"min": 0.961, "max": 0.978, "mean": 0.97} for key in expectations.PRETRAINED}}
+    box = expectations.what_to_expect({**one_run, "pretrained_runs": runs}, "02-pretrained-convnets")
+    assert "fine-tuning 96.1 % to 97.8 % over 3 runs" in box
+    assert "one run" not in box
+
+
 def test_build_reads_the_measurements_from_the_kernel_and_shows_no_cell_for_it(
     course: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
