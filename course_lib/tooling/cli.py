@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import classroom, sandbox
 from .course import GradingError, assignments, find_course_root, notebook_name
+from .grading import Outcome
 from .reports import MISSING_TEST, format_report
 from .release import release
 from .selfgrade import self_grade
@@ -72,19 +73,25 @@ def _autograde(args: argparse.Namespace) -> int:
         root, args.assignment, args.students or None, force=args.force, workers=args.workers, unsandboxed=args.unsandboxed
     )
     for outcome in outcomes:
-        if outcome.report is None:
-            print(f"{outcome.student:<20} {'-':>9}  {outcome.problem}")
-            continue
-        report = outcome.report
-        failed = [c.grade_id for c in report.cells if c.kind == "auto" and not c.passed]
-        flags = [c.grade_id for c in report.cells if c.message == MISSING_TEST]
-        notes = [f"failed: {', '.join(failed)}"] if failed else []
-        notes += [f"FLAGGED, test cell deleted: {', '.join(flags)}"] if flags else []
-        notes += [outcome.problem] if outcome.problem else []
-        score = f"{report.auto_score:g}/{report.auto_max:g}"
-        print(f"{outcome.student:<20} {score:>9}  {outcome.seconds:>5.1f} s  {'; '.join(notes)}".rstrip())
+        print(table_row(outcome))
     print("next: nbgrader generate_feedback", args.assignment, " then: nbgrader export --to grades.csv")
     return 0
+
+
+def table_row(outcome: Outcome) -> str:
+    """One student's line of ``autograde``'s table: score, seconds, and what to look at
+    (failed tests, a deleted test cell, a late submission's penalty, a problem)."""
+    if outcome.report is None:
+        return f"{outcome.student:<20} {'-':>9}  {outcome.problem}"
+    report = outcome.report
+    failed = [c.grade_id for c in report.cells if c.kind == "auto" and not c.passed]
+    flags = [c.grade_id for c in report.cells if c.message == MISSING_TEST]
+    notes = [f"failed: {', '.join(failed)}"] if failed else []
+    notes += [f"FLAGGED, test cell deleted: {', '.join(flags)}"] if flags else []
+    notes += [late] if (late := report.lateness()) else []
+    notes += [outcome.problem] if outcome.problem else []
+    score = f"{report.auto_score:g}/{report.auto_max:g}"
+    return f"{outcome.student:<20} {score:>9}  {outcome.seconds:>5.1f} s  {'; '.join(notes)}".rstrip()
 
 
 def _hub(args: argparse.Namespace) -> int:

@@ -40,6 +40,8 @@ class Report:
     cells: list[CellResult] = field(default_factory=list)
     other_errors: list[str] = field(default_factory=list)  # errors in cells that carry no grade
     photos: str = ""  # which photos the notebook ran on, when known
+    seconds_late: float = 0.0  # after the due date (with any extension), from the submission's timestamp
+    late_penalty: float = 0.0  # what nbgrader's LateSubmissionPlugin takes off (grades.csv's score is net of it)
 
     @property
     def auto_score(self) -> float:
@@ -52,6 +54,17 @@ class Report:
     @property
     def manual_max(self) -> float:
         return sum(c.max_points for c in self.cells if c.kind == "manual")
+
+    def lateness(self) -> str:
+        """"" when on time; else how late, the penalty, and the score grades.csv will hold."""
+        if self.seconds_late <= 0:
+            return ""
+        hours, seconds = divmod(round(self.seconds_late), 3600)
+        late = f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h {seconds // 60} min"
+        written = sum(c.points or 0.0 for c in self.cells if c.kind == "manual")
+        net = max(self.auto_score + written - self.late_penalty, 0.0)
+        return (f"LATE by {late}: penalty {self.late_penalty:g}, so {net:g} in grades.csv"
+                + (" (before the written answers are graded)" if self.manual_max else ""))
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -100,6 +113,8 @@ def read_report(gradebook, assignment: str, student: str, notebook_id: str, grad
             if grade.manual_score is not None:  # an instructor's override wins
                 points = grade.manual_score
             report.cells.append(CellResult(grade.name, "auto", points, float(grade.max_score), message))
+        report.seconds_late = submission.assignment.total_seconds_late
+        report.late_penalty = float(submission.late_submission_penalty or 0.0)
     graded_ids = {c.grade_id for c in report.cells}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and cells.grade_id(cell) not in graded_ids and _error_text(cell):

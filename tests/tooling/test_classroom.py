@@ -69,6 +69,8 @@ SUBMISSIONS = {  # file name in the downloaded zip -> content
     f"hank_{NAME}": _variant(_set("top_k", "import convnet_helpers_that_do_not_exist\ndef top_k(p, names, k=5):\n    return []")),
     "ivan_notes.ipynb": "[1, 2, 3]",
 }
+DUE = "2099-01-01 00:00:00 UTC"  # every submission above is dated today: on time
+LATE = zipfile.ZipInfo(f"lara_{NAME}", date_time=(2099, 1, 3, 12, 0, 0))  # a right answer, two and a half days late
 
 
 @pytest.fixture(scope="module")
@@ -80,10 +82,12 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     release(root)
     (root / "students.csv").write_text("id,first_name,last_name\nalice,Alice,A\nbob,Bob,B\n")
     subprocess.run([NBGRADER, "db", "student", "import", "students.csv"], cwd=root, check=True, capture_output=True)
+    subprocess.run([NBGRADER, "db", "assignment", "add", ASSIGNMENT, f"--duedate={DUE}"], cwd=root, check=True, capture_output=True)
     downloads = root / "downloads.zip"
     with zipfile.ZipFile(downloads, "w") as archive:
         for name, text in SUBMISSIONS.items():
             archive.writestr(name, text)
+        archive.writestr(LATE, _variant())
         archive.writestr("../escape.ipynb", "{}")  # a zip must not write outside its folder
     collected = classroom.collect(root, ASSIGNMENT, downloads)
     outcomes = {o.student: o for o in classroom.autograde_all(root, ASSIGNMENT)}
@@ -93,7 +97,7 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
 def test_collect_renames_flags_and_stays_inside(graded_class) -> None:
     root, _, collected = graded_class
     notes = {c.student: c.note for c in collected}
-    assert sorted(notes) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan"]
+    assert sorted(notes) == ["alice", "bob", "carol", "dave", "erin", "frank", "gina", "hank", "ivan", "lara"]
     assert f"renamed bob_my copy.ipynb to {NAME}" in notes["bob"]
     assert "FLAGGED" in notes["carol"] and "not valid notebook JSON" in notes["carol"]
     assert "FLAGGED" in notes["ivan"]
@@ -165,6 +169,16 @@ def test_feedback_and_export_with_nbgrader(graded_class) -> None:
     assert float(rows["alice"]["score"]) == 5 and rows["alice"]["first_name"] == "Alice"
     assert float(rows["erin"]["score"]) < 5 and float(rows["frank"]["score"]) < 5
     assert float(rows["bob"]["max_score"]) == 7  # 5 autograded + 2 for the written answer
+    assert float(rows["alice"]["late_submission_penalty"]) == 0, "on time: no penalty"
+    assert float(rows["lara"]["score"]) == 0 and float(rows["lara"]["late_submission_penalty"]) == 5, rows["lara"]
+
+
+def test_the_autograde_table_shows_a_late_penalty_and_the_score_that_counts(graded_class) -> None:
+    _, outcomes, _ = graded_class
+    assert outcomes["lara"].report.auto_score == 5, "the late answer itself is right"
+    row = cli.table_row(outcomes["lara"])
+    assert "LATE by 2 d" in row and "penalty 5, so 0 in grades.csv" in row, row
+    assert "LATE" not in cli.table_row(outcomes["alice"]) and outcomes["alice"].report.late_penalty == 0
 
 
 def test_autograding_again_keeps_the_gradebook(graded_class) -> None:
