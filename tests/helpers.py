@@ -3,8 +3,12 @@ scikit-image's cat and coffee), and ways to look at figures and explorers."""
 
 from __future__ import annotations
 
+import html
 import io
-from collections.abc import Callable
+import json
+import re
+import zipfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -50,6 +55,42 @@ def make_folder(root: Path, per_class: int = 3) -> Path:
             for n in range(1, per_class + 1):
                 photo(10 * n + label).save(folder / f"{class_name[:-1]}.{n}.jpg", quality=90)
     return root
+
+
+# --- what students must never be given ---------------------------------------------
+
+_SECRET_BLOCKS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+
+
+def secret_lines(solutions: Path, release: Path | None = None) -> set[str]:
+    """Every line of an answer or a hidden test in the source notebooks under ``solutions``
+    (at least 12 characters, and not also in the release notebooks under ``release``,
+    which a student has anyway)."""
+    given = "".join(p.read_text() for p in release.rglob("*.ipynb")) if release else ""
+    found = set()
+    for notebook in solutions.rglob("*.ipynb"):
+        for cell in nbformat.read(notebook, as_version=4).cells:
+            for _, block in _SECRET_BLOCKS.findall(cell.source):
+                found |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12}
+    return {line for line in found if json.dumps(line)[1:-1] not in given}
+
+
+def readable_text(files: Iterable[Path]) -> str:
+    """The text of ``files`` as a reader meets it: notebooks' JSON decoded, HTML without its
+    tags and escapes, the files of zips and wheels opened."""
+    texts = []
+    for path in files:
+        if path.suffix in (".zip", ".whl"):
+            with zipfile.ZipFile(path) as archive:
+                texts += [archive.read(name).decode("utf-8", "replace") for name in archive.namelist()]
+        elif path.suffix == ".ipynb":
+            texts.append("\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells))
+            texts.append(path.read_text())
+        elif path.suffix in (".html", ".htm"):
+            texts.append(html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8"))))
+        elif path.suffix in (".py", ".md", ".txt", ".json", ".cfg", ".toml"):
+            texts.append(path.read_text(encoding="utf-8", errors="replace"))
+    return "\n".join(texts)
 
 
 # --- figures and explorers -----------------------------------------------------------

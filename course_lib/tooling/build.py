@@ -1,8 +1,11 @@
 """``make run``: execute every solution notebook and write the browsable course.
 
 For each assignment in ``solutions/`` the source notebook is executed (full mode unless
-``COURSE_FAST`` is set) in its own folder; the executed copy and an HTML page go to
-``build/``, ``build/results.json`` sums up what ran, on which photos, how long it took,
+``COURSE_FAST`` is set) in its own folder. What goes to ``build/`` is safe to publish:
+the executed lesson as a student may see it (:func:`as_released`: exercises as released,
+no solution, no hidden test, no output of a graded cell), as a notebook and an HTML page;
+the instructor's executed copy, with every answer and hidden test, only when asked for
+(``solutions=True``: ``build/instructor/``). ``build/results.json`` sums up what ran, on which photos, how long it took,
 and what the notebooks measured (read from their kernels: :mod:`.measurements`), and
 ``build/site/index.html`` links it all: each chapter with its first figures, the results
 table, and how to start. The photos are found once, before the first notebook (see
@@ -18,13 +21,14 @@ import time
 from pathlib import Path
 
 import nbformat
+from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearSolutions
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 from tqdm.auto import tqdm
 
 from .. import settings, sources
-from . import expectations, measurements
+from . import cells, expectations, measurements
 from .course import assignments
 from .site import write_site
 
@@ -54,13 +58,27 @@ def execute(nb: nbformat.NotebookNode, folder: Path, name: str, *, timeout: int 
     return error
 
 
+def as_released(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of an executed source notebook as a student may see it: nbgrader's own
+    clearing of solutions, hidden tests and mark schemes (what ``generate_assignment``
+    does), and no output of a solution or test cell (it could show an answer)."""
+    released, resources = nbformat.from_dict(json.loads(json.dumps(nb))), {}
+    for step in (ClearSolutions(), ClearHiddenTests(), ClearMarkScheme()):
+        released, resources = step.preprocess(released, resources)
+    for cell in released.cells:
+        if cell.cell_type == "code" and (cells.is_solution(cell) or cells.is_grade(cell)):
+            cell.outputs, cell.execution_count = [], None
+    return released
+
+
 def sample_note() -> str:
     """The banner cell put first in each chapter's page when the run used the sample."""
     return f"> **This run used the course's photo sample**: {sources.sample_warning()}."
 
 
-def build(root: Path, out: Path | None = None, names: list[str] | None = None) -> dict:
-    """Execute the solution notebooks of ``root`` into ``out`` (default ``root/build``)."""
+def build(root: Path, out: Path | None = None, names: list[str] | None = None, *, solutions: bool = False) -> dict:
+    """Execute the solution notebooks of ``root`` and write them as released into ``out``
+    (default ``root/build``), and as they are into ``out/instructor`` when ``solutions``."""
     root = Path(root).resolve()
     out = Path(out or root / "build")
     out.mkdir(parents=True, exist_ok=True)
@@ -74,7 +92,7 @@ def build(root: Path, out: Path | None = None, names: list[str] | None = None) -
     if photos.is_sample:
         os.environ["COURSE_DATA"] = "sample"  # the kernels inherit it
     try:
-        _run_all(root, out, names or assignments(root), exporter, summary)
+        _run_all(root, out, names or assignments(root), exporter, summary, solutions)
         summary["seconds"] = round(time.time() - started, 1)
     finally:
         if choice is None:
@@ -86,7 +104,7 @@ def build(root: Path, out: Path | None = None, names: list[str] | None = None) -
     return summary
 
 
-def _run_all(root: Path, out: Path, names: list[str], exporter: HTMLExporter, summary: dict) -> None:
+def _run_all(root: Path, out: Path, names: list[str], exporter: HTMLExporter, summary: dict, solutions: bool) -> None:
     """Execute each assignment's notebooks into ``out``, appending to ``summary``."""
     bench = expectations.load(root / "benchmarks" / "results.json")
     for assignment in names:
@@ -104,9 +122,9 @@ def _run_all(root: Path, out: Path, names: list[str], exporter: HTMLExporter, su
             if summary["data"]["sample"]:
                 nb.cells.insert(0, nbformat.v4.new_markdown_cell(sample_note()))
             executed = out / source.name
-            nbformat.write(nb, executed)
-            html, _ = exporter.from_notebook_node(nb)
-            executed.with_suffix(".html").write_text(html, encoding="utf-8")
+            _write(as_released(nb), executed, exporter)
+            if solutions:
+                _write(nb, out / "instructor" / source.name, exporter)
             summary["notebooks"].append(
                 {
                     "assignment": assignment,
@@ -118,3 +136,11 @@ def _run_all(root: Path, out: Path, names: list[str], exporter: HTMLExporter, su
                 }
             )
             print(f"{assignment}: {'FAILED: ' + error if error else 'ok'} ({seconds} s)", flush=True)
+
+
+def _write(nb: nbformat.NotebookNode, path: Path, exporter: HTMLExporter) -> None:
+    """``nb`` as ``path`` and as an HTML page beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    html, _ = exporter.from_notebook_node(nb)
+    path.with_suffix(".html").write_text(html, encoding="utf-8")

@@ -33,7 +33,8 @@ def _release(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from . import build
 
-    summary = build.build(_root(args), Path(args.out) if args.out else None, args.assignments or None)
+    summary = build.build(_root(args), Path(args.out) if args.out else None, args.assignments or None,
+                          solutions=args.solutions)
     failed = [n["notebook"] for n in summary["notebooks"] if n["status"] != "ok"]
     print(f"Built {len(summary['notebooks'])} notebooks in {summary['seconds']} s; see build/results.json")
     if failed:
@@ -170,9 +171,11 @@ def main(argv: list[str] | None = None) -> int:
     hub.add_argument("--setup-only", action="store_true", help="set everything up, do not start the hub")
     hub.set_defaults(run=_hub)
 
-    build = commands.add_parser("build", help="execute every solution notebook into build/ (HTML + results.json)")
+    build = commands.add_parser("build", help="execute every chapter into build/: the lesson as released (HTML + results.json)")
     build.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     build.add_argument("--out", help="output folder (default: build/)")
+    build.add_argument("--solutions", action="store_true",
+                       help="also write the instructor's copy, every answer and hidden test, to build/instructor/ (never publish it)")
     build.set_defaults(run=_build)
 
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT, make_folder
+from helpers import ROOT, make_folder, readable_text, secret_lines
 
 from course_lib.tooling import build, cli, expectations, measurements
 from course_lib.tooling.release import release
@@ -88,12 +88,42 @@ def test_build_writes_pages_and_a_summary(course: Path, monkeypatch: pytest.Monk
     assert by_name["lost"]["error"] == "RuntimeError: No photos found."  # what happened, in one line
     assert json.loads((course / "out/results.json").read_text())["notebooks"] == summary["notebooks"]
     executed = nbformat.read(course / "out/demo.ipynb", as_version=4)
-    assert executed.cells[2].execution_count is not None
+    assert "YOUR CODE HERE" in executed.cells[-2].source, "the build shows the exercise as released"
     assert "<html" in (course / "out/demo.html").read_text().lower()
 
     monkeypatch.chdir(course)
     assert cli.main(["build", "demo", "--out", str(course / "out2")]) == 0
     assert cli.main(["build", "broken", "--out", str(course / "out3")]) == 1
+
+
+def test_the_default_build_is_safe_to_publish_and_the_instructors_copy_is_asked_for(course: Path) -> None:
+    nb = _notebook("return 2 * x", "assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-21) == -42\n### END HIDDEN TESTS")
+    nb.cells.insert(1, nbformat.v4.new_code_cell("print('the lesson', 6 * 7)"))
+    nb.cells.append(nbformat.v4.new_code_cell("print(double(1000), 'a printed answer')", metadata={
+        "nbgrader": {"grade_id": "printed", "schema_version": 3, "solution": True, "grade": False, "locked": False}}))
+    nbformat.write(nb, course / "solutions/demo/demo.ipynb")
+    secrets = secret_lines(course / "solutions")
+    assert {"return 2 * x", "assert double(-21) == -42"} <= secrets
+
+    build.build(course, course / "out")
+    published = readable_text(p for p in (course / "out").rglob("*") if p.is_file())
+    assert "the lesson 42" in published, "the lesson cells are executed"
+    assert not [line for line in secrets if line in published]
+    assert "2000 a printed answer" not in published and not (course / "out" / "instructor").exists()
+
+    build.build(course, course / "solutions-out", solutions=True)
+    instructor = readable_text((course / "solutions-out" / "instructor").glob("*"))
+    assert secrets <= {line for line in secrets if line in instructor} and "2000 a printed answer" in instructor
+
+
+def test_the_courses_default_build_holds_no_answer_and_no_hidden_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COURSE_FAST", "1")
+    summary = build.build(ROOT, tmp_path, ["00-getting-started"])
+    assert [n["status"] for n in summary["notebooks"]] == ["ok"]
+    secrets = secret_lines(ROOT / "solutions" / "00-getting-started", ROOT / "notebooks")
+    assert len(secrets) >= 5, secrets
+    published = readable_text(p for p in tmp_path.rglob("*") if p.is_file())
+    assert not [line for line in secrets if line in published]
 
 
 def test_build_reads_a_relative_photo_folder_from_where_it_was_started(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,7 +141,8 @@ def test_build_reads_a_relative_photo_folder_from_where_it_was_started(course: P
 def test_a_build_on_the_sample_says_so_everywhere(course: Path, capsys) -> None:
     """Offline with no photos named: the build finds the sample once, tells each kernel to
     use it (no second download attempt), and every page and the summary say so."""
-    demo = _notebook("return 2 * x", "import os\nprint('COURSE_DATA =', os.environ.get('COURSE_DATA'))")
+    demo = _notebook("return 2 * x", "assert double(2) == 4")
+    demo.cells.append(nbformat.v4.new_code_cell("import os\nprint('COURSE_DATA =', os.environ.get('COURSE_DATA'))"))
     nbformat.write(demo, course / "solutions/demo/demo.ipynb")
 
     summary = build.build(course, course / "out")
