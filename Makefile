@@ -11,13 +11,14 @@ ifdef COURSE_DATA_DIR
 export COURSE_DATA_DIR := $(shell cd "$$COURSE_DATA_DIR" 2>/dev/null && pwd || printf %s "$$COURSE_DATA_DIR")
 endif
 
-.PHONY: help setup test test-browser run release lab grade bench hub clean
+.PHONY: help setup test test-browser run release lab update grade bench hub clean
 
 help:
-	@echo "make run      build the course: release notebooks, execute every chapter, build/ (HTML + results.json)"
+	@echo "make lab      open your own copy of the notebooks (my-work/, made on first use) in JupyterLab"
+	@echo "make update   after git pull: bring the course's new notebooks into my-work/, beside yours (never overwrites)"
+	@echo "make grade    grade your notebooks in my-work/ (all, or NB=my-work/<name>/<name>.ipynb), hidden tests included"
+	@echo "make run      build the course into build/: every chapter executed, as released (safe to publish; BUILD_ARGS=--solutions adds build/instructor/)"
 	@echo "make test     run the whole test suite (test-browser: only the JupyterLab-in-Chromium tests)"
-	@echo "make lab      open the course in JupyterLab"
-	@echo "make grade    grade your notebooks (all, or NB=notebooks/<name>/<name>.ipynb), hidden tests included"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
 	@echo "make bench    measure speed and accuracy in full mode: benchmarks/results.md (BENCH_ARGS=\"--only SECTION\": one part)"
 	@echo "make hub      set up and run the class's JupyterHub on this machine, as root (INSTRUCTORS.md)"
@@ -41,10 +42,14 @@ release: $(STAMP)
 	$(BIN)/convnet-course release
 
 run: release
-	$(BIN)/convnet-course build
+	$(BIN)/convnet-course build $(BUILD_ARGS)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.default_url=/lab/tree/notebooks
+	$(BIN)/convnet-course update
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.default_url=/lab/tree/my-work
+
+update: $(STAMP)
+	$(BIN)/convnet-course update
 
 grade: $(STAMP)
 	$(BIN)/convnet-course grade $(NB)

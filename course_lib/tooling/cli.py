@@ -1,6 +1,6 @@
 """The ``convnet-course`` command (see README.md and INSTRUCTORS.md).
 
-Students and self-learners: ``grade``. Instructors: ``release``, ``collect``,
+Students and self-learners: ``update`` (their own copy in ``my-work/``), ``grade``. Instructors: ``release``, ``collect``,
 ``autograde``; nbgrader's own commands do the rest (feedback, export). ``build`` runs
 the whole course (``make run``).
 """
@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import classroom, sandbox
-from .course import GradingError, assignments, find_course_root, notebook_name
+from . import classroom, sandbox, workcopy
+from .course import GradingError, find_course_root
 from .grading import Outcome
 from .reports import MISSING_TEST, format_report
 from .release import release
@@ -43,16 +43,20 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    notebooks = args.notebooks
-    if not notebooks:  # every release notebook of the course
-        root = _root(args)
-        notebooks = [root / "notebooks" / a / notebook_name(root, a) for a in assignments(root)]
+    notebooks = args.notebooks or workcopy.notebooks(_root(args))  # default: the learner's copy of each chapter
     for notebook in notebooks:
         root = Path(args.course).resolve() if args.course else find_course_root(Path(notebook).resolve().parent)
         print(f"Grading {notebook} (a copy: your notebook is not changed) ...", flush=True)
         report, page = self_grade(Path(notebook), root, args.assignment)
         print(format_report(report))
         print(f"feedback page: {page}\n")
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
+    root = _root(args)
+    lines = workcopy.update(root)
+    print("\n".join(lines) if lines else f"{workcopy.WORK}/ is up to date with the course's notebooks")
     return 0
 
 
@@ -121,8 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course", help="the course folder (default: found from the working folder)")
     commands = parser.add_subparsers(dest="command", required=True)
 
+    update = commands.add_parser("update", help=f"make or update your own copy of the notebooks in {workcopy.WORK}/ (never overwrites your work)")
+    update.set_defaults(run=_update)
+
     grade = commands.add_parser("grade", help="grade your own notebook(s), hidden tests included")
-    grade.add_argument("notebooks", nargs="*", help="e.g. notebooks/01-convnet-basics/01-convnet-basics.ipynb (default: all)")
+    grade.add_argument("notebooks", nargs="*",
+                       help=f"e.g. {workcopy.WORK}/01-convnet-basics/01-convnet-basics.ipynb (default: each chapter in {workcopy.WORK}/)")
     grade.add_argument("--assignment", help="which assignment (default: from the notebook's folder or name)")
     grade.set_defaults(run=_grade)
 

@@ -40,6 +40,7 @@ class Report:
     cells: list[CellResult] = field(default_factory=list)
     other_errors: list[str] = field(default_factory=list)  # errors in cells that carry no grade
     photos: str = ""  # which photos the notebook ran on, when known
+    model_answers: Path | None = None  # the source notebook, for a self-learner to compare written answers with
     seconds_late: float = 0.0  # after the due date (with any extension), from the submission's timestamp
     late_penalty: float = 0.0  # what nbgrader's LateSubmissionPlugin takes off (grades.csv's score is net of it)
 
@@ -144,7 +145,12 @@ def format_report(report: Report) -> str:
     lines.insert(1, "-" * (sum(width) + 4))
     lines.append("")
     lines.append(f"autograded: {report.auto_score:g} / {report.auto_max:g} points")
-    if report.manual_max:
+    if report.manual_max and report.model_answers:
+        written = ", ".join(c.grade_id for c in report.cells if c.kind == "manual")
+        lines.append(f"written answers: {report.manual_max:g} more points, not graded automatically: your teacher "
+                     f"grades them, or on your own, compare yours ({written}) with the model answers in the cells "
+                     f"of the same names in {report.model_answers}")
+    elif report.manual_max:
         lines.append(f"written answers: {report.manual_max:g} more points, graded by your teacher")
     if report.photos:
         lines.append(f"photos: {report.photos}")

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from .. import sources
-from .course import find_assignment, find_course_root
+from .course import find_assignment, find_course_root, notebook_name
 from .reports import Report
 from .scratch import ScratchCourse
 
@@ -26,6 +26,7 @@ def self_grade(notebook: Path, root: Path | None = None, assignment: str | None 
         course = ScratchCourse(root, Path(tmp))
         report = course.autograde(assignment, notebook, student="me")
         report.photos = _photos()
+        report.model_answers = root / "solutions" / assignment / notebook_name(root, assignment)
         page = notebook.with_name(f"{notebook.stem}.feedback.html")
         shutil.copyfile(course.feedback(assignment, "me"), page)
         report.notebook = page

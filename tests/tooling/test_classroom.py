@@ -200,6 +200,7 @@ def test_self_grading_never_changes_the_notebook(tmp_path: Path, capsys, monkeyp
     assert hashlib.sha256(notebook.read_bytes()).hexdigest() == before
     assert "test_binary_accuracy" in out and "FAILED" in out and "autograded: 3 / 5 points" in out
     assert "written answers: 2 more points" in out
+    assert f"model answers in the cells of the same names in {ROOT / 'solutions' / ASSIGNMENT / NAME}" in out
     assert "photos: the course's sample of Oxford-IIIT Pet photos" in out, "say which photos the tests ran on"
     assert "<html" in (tmp_path / "my work.feedback.html").read_text().lower()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["my work.feedback.html", "my work.ipynb"]

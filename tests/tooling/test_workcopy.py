@@ -1,0 +1,97 @@
+"""A learner's own notebooks in my-work/: made from the release, never overwritten, updated
+beside the learner's work with what changed."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+from helpers import ROOT
+
+from course_lib.tooling import cli, workcopy
+from course_lib.tooling.release import release
+from course_lib.tooling.reports import Report
+
+
+def _source(task: str, *sections: str) -> nbformat.NotebookNode:
+    meta = {"nbgrader": {"grade_id": "answer", "schema_version": 3, "solution": True, "grade": False, "locked": False}}
+    cells = [nbformat.v4.new_markdown_cell(f"# {task}")]
+    for section in sections:
+        cells.append(nbformat.v4.new_markdown_cell(f"## {section}\nRead this."))
+    cells.append(nbformat.v4.new_code_cell("x = 1\n### BEGIN SOLUTION\nx = 2\n### END SOLUTION", metadata=meta))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "nbgrader_config.py", tmp_path)
+    for name in ("one", "two"):
+        (tmp_path / "solutions" / name).mkdir(parents=True)
+        nbformat.write(_source(name, "Start"), tmp_path / "solutions" / name / f"{name}.ipynb")
+    release(tmp_path)
+    return tmp_path
+
+
+def _mine(course: Path, name: str) -> Path:
+    return course / workcopy.WORK / name / f"{name}.ipynb"
+
+
+def test_first_use_copies_the_release_and_nothing_rewrites_the_learners_copy(course: Path) -> None:
+    assert workcopy.update(course) == [f"new: my-work/{n}/{n}.ipynb" for n in ("one", "two")]
+    mine = _mine(course, "one")
+    nb = nbformat.read(mine, as_version=4)
+    nb.cells[-1].source = "x = 3  # my answer"
+    nbformat.write(nb, mine)
+    nbformat.write(_source("one", "Start", "A new section"), course / "solutions/one/one.ipynb")
+
+    release(course)  # what make run, bench and hub run first
+
+    assert "my answer" in mine.read_text(), "release writes notebooks/, never my-work/"
+    assert workcopy.notebooks(course) == [_mine(course, "one"), _mine(course, "two")], "make grade grades these"
+
+
+def test_an_update_keeps_the_learners_work_and_brings_the_new_version_beside_it(course: Path) -> None:
+    workcopy.update(course)
+    mine = _mine(course, "one")
+    nb = nbformat.read(mine, as_version=4)
+    nb.cells[-1].source = "x = 3  # my answer"
+    nbformat.write(nb, mine)
+    for name in ("one", "two"):
+        nbformat.write(_source(name, "Start", "A new section"), course / "solutions" / name / f"{name}.ipynb")
+    (course / "solutions" / "three").mkdir()
+    nbformat.write(_source("three"), course / "solutions/three/three.ipynb")
+    release(course)  # git pull brings the new release
+
+    lines = workcopy.update(course)
+
+    (beside,) = mine.parent.glob("one.course-*.ipynb")
+    assert "my answer" in mine.read_text() and "A new section" in beside.read_text()
+    assert f"changed in the course: my-work/one/one.ipynb is yours and kept; the new version is my-work/one/{beside.name}; " \
+           "sections changed: A new section" in lines
+    assert "updated: my-work/two/two.ipynb (you had not changed it); sections changed: A new section" in lines
+    assert "A new section" in _mine(course, "two").read_text()
+    assert "new: my-work/three/three.ipynb" in lines
+    assert workcopy.update(course) == [], "nothing new: nothing done"
+    assert "my answer" in mine.read_text()
+
+
+def test_make_grade_grades_the_learners_copy_by_default(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workcopy.update(course)
+    (_mine(course, "two")).unlink()
+    graded = []
+
+    def self_grade(notebook: Path, root: Path, assignment: str | None) -> tuple[Report, Path]:
+        graded.append(notebook)
+        return Report(notebook.parent.name, "me", notebook), notebook.with_suffix(".html")
+
+    monkeypatch.setattr(cli, "self_grade", self_grade)
+    assert cli.main(["--course", str(course), "grade"]) == 0
+    assert graded == [_mine(course, "one"), course / "notebooks/two/two.ipynb"], "the learner's copy, else the release"
+
+
+def test_git_never_tracks_the_learners_work() -> None:
+    assert f"{workcopy.WORK}/" in (ROOT / ".gitignore").read_text().splitlines()
