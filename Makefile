@@ -11,7 +11,7 @@ ifdef COURSE_DATA_DIR
 export COURSE_DATA_DIR := $(shell cd "$$COURSE_DATA_DIR" 2>/dev/null && pwd || printf %s "$$COURSE_DATA_DIR")
 endif
 
-.PHONY: help setup test test-browser run release lab update grade bench hub clean
+.PHONY: help setup test test-browser run release lab update kit grade bench hub clean
 
 help:
 	@echo "make lab      open your own copy of the notebooks (my-work/, made on first use) in JupyterLab"
@@ -19,6 +19,7 @@ help:
 	@echo "make grade    grade your notebooks in my-work/ (all, or NB=my-work/<name>/<name>.ipynb), hidden tests included"
 	@echo "make run      build the course into build/: every chapter executed, as released (safe to publish; BUILD_ARGS=--solutions adds build/instructor/)"
 	@echo "make test     run the whole test suite (test-browser: only the JupyterLab-in-Chromium tests)"
+	@echo "make kit      the student kit for a laptop class: build/convnet-course-kit.zip (release notebooks + wheel, no solutions)"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
 	@echo "make bench    measure speed and accuracy in full mode: benchmarks/results.md (BENCH_ARGS=\"--only SECTION\": one part)"
 	@echo "make hub      set up and run the class's JupyterHub on this machine, as root (INSTRUCTORS.md)"
@@ -50,6 +51,9 @@ lab: $(STAMP)
 
 update: $(STAMP)
 	$(BIN)/convnet-course update
+
+kit: release
+	$(BIN)/convnet-course kit
 
 grade: $(STAMP)
 	$(BIN)/convnet-course grade $(NB)

@@ -62,16 +62,17 @@ def make_folder(root: Path, per_class: int = 3) -> Path:
 _SECRET_BLOCKS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 
 
-def secret_lines(solutions: Path, release: Path | None = None) -> set[str]:
-    """Every line of an answer or a hidden test in the source notebooks under ``solutions``
-    (at least 12 characters, and not also in the release notebooks under ``release``,
-    which a student has anyway)."""
+def secret_lines(solutions: Path, release: Path | None = None, kinds: tuple[str, ...] = ("SOLUTION", "HIDDEN TESTS")) -> set[str]:
+    """Every line of an answer or a hidden test (``kinds``) in the source notebooks under
+    ``solutions`` (at least 12 characters, and not also in the release notebooks under
+    ``release``, which a student has anyway)."""
     given = "".join(p.read_text() for p in release.rglob("*.ipynb")) if release else ""
     found = set()
     for notebook in solutions.rglob("*.ipynb"):
         for cell in nbformat.read(notebook, as_version=4).cells:
-            for _, block in _SECRET_BLOCKS.findall(cell.source):
-                found |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12}
+            for kind, block in _SECRET_BLOCKS.findall(cell.source):
+                if kind in kinds:
+                    found |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12}
     return {line for line in found if json.dumps(line)[1:-1] not in given}
 
 

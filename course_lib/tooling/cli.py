@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import classroom, sandbox, workcopy
+from . import classroom, docs, sandbox, workcopy
 from .course import GradingError, find_course_root
 from .grading import Outcome
 from .reports import MISSING_TEST, format_report
@@ -25,7 +25,7 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _release(args: argparse.Namespace) -> int:
-    lines = release(_root(args), args.assignments or None)
+    lines = release(_root(args), args.assignments or None) + docs.update(_root(args))
     print("\n".join(lines) if lines else "notebooks/ is already up to date with solutions/")
     return 0
 
@@ -57,6 +57,14 @@ def _update(args: argparse.Namespace) -> int:
     root = _root(args)
     lines = workcopy.update(root)
     print("\n".join(lines) if lines else f"{workcopy.WORK}/ is up to date with the course's notebooks")
+    return 0
+
+
+def _kit(args: argparse.Namespace) -> int:
+    from .kit import build_kit
+
+    archive = build_kit(_root(args), Path(args.out) if args.out else None)
+    print(f"the student kit: {archive} (release notebooks, the course's wheel; nothing of solutions/)")
     return 0
 
 
@@ -137,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
     release = commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
     release.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release.set_defaults(run=_release)
+
+    kit = commands.add_parser("kit", help="build the student kit: release notebooks and the course's wheel, no solutions")
+    kit.add_argument("--out", help="output folder (default: build/kit; the zip lands beside it)")
+    kit.set_defaults(run=_kit)
 
     collect = commands.add_parser("collect", help="copy students' notebooks from a folder or zip into submitted/")
     collect.add_argument("assignment")

@@ -109,6 +109,20 @@ def test_a_missing_answer_is_the_course_version(capsys: pytest.CaptureFixture) -
     assert "conv2d is not defined" in capsys.readouterr().out
 
 
+def test_without_the_courses_versions_the_lesson_asks_for_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The student kit ships no course version (``SHIPPED = False``): a lesson cell that
+    needs a missing or failing answer stops with the student's own error, never an answer."""
+    monkeypatch.setattr(stand_ins, "SHIPPED", False)
+    with pytest.raises(NameError, match="conv2d is not defined: write it in its exercise"):
+        _taken(None)
+
+    def conv2d(image, kernel, stride=1, padding=0):
+        raise ValueError("shapes do not match")
+
+    with pytest.raises(ValueError, match="shapes do not match"):
+        _taken(conv2d)(IMAGE, KERNEL)
+
+
 def test_running_the_lesson_cell_again_does_not_wrap_twice() -> None:
     def conv2d(image, kernel, stride=1, padding=0):
         return "mine"
