@@ -11,7 +11,7 @@ ifdef COURSE_DATA_DIR
 export COURSE_DATA_DIR := $(shell cd "$$COURSE_DATA_DIR" 2>/dev/null && pwd || printf %s "$$COURSE_DATA_DIR")
 endif
 
-.PHONY: help setup test test-browser run release lab update kit grade bench hub clean
+.PHONY: help setup test test-browser run release lab update kit backup grade bench hub clean
 
 help:
 	@echo "make lab      open your own copy of the notebooks (my-work/, made on first use) in JupyterLab"
@@ -20,6 +20,7 @@ help:
 	@echo "make run      build the course into build/: every chapter executed, as released (safe to publish; BUILD_ARGS=--solutions adds build/instructor/)"
 	@echo "make test     run the whole test suite (test-browser: only the JupyterLab-in-Chromium tests)"
 	@echo "make kit      the student kit for a laptop class: build/convnet-course-kit.zip (release notebooks + wheel, no solutions)"
+	@echo "make backup   one archive of the class's records: gradebook, submissions, feedback, grades (BACKUP_ARGS=\"--exchange DIR\" on a hub)"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
 	@echo "make bench    measure speed and accuracy in full mode: benchmarks/results.md (BENCH_ARGS=\"--only SECTION\": one part)"
 	@echo "make hub      set up and run the class's JupyterHub on this machine, as root (INSTRUCTORS.md)"
@@ -54,6 +55,9 @@ update: $(STAMP)
 
 kit: release
 	$(BIN)/convnet-course kit
+
+backup: $(STAMP)
+	$(BIN)/convnet-course backup $(BACKUP_ARGS)
 
 grade: $(STAMP)
 	$(BIN)/convnet-course grade $(NB)

@@ -36,8 +36,19 @@ c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = {instructor, *settings["students"]}
 c.Authenticator.admin_users = {instructor}
 
-c.JupyterHub.spawner_class = "localprocess"
+# Each server's memory and CPU, kernels included: SystemdSpawner holds it to them (cgroups)
+# where systemd runs the machine; elsewhere the limits are only shown (MEM_LIMIT, CPU_LIMIT).
+limits = settings["limits"]
+c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner" if limits["enforced"] else "localprocess"
+c.Spawner.mem_limit = limits["mem_limit"]
+c.Spawner.cpu_limit = limits["cpu_limit"]
 c.Spawner.cmd = [str(state / "env" / "bin" / "jupyterhub-singleuser")]
+
+# Servers idle for cull_idle seconds are stopped (their files stay): jupyterhub-idle-culler.
+c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
+                            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}]
+c.JupyterHub.services = [{"name": "idle-culler", "command": [
+    str(state / "env" / "bin" / "python"), "-m", "jupyterhub_idle_culler", f"--timeout={settings['cull_idle']}"]}]
 c.Spawner.default_url = "/lab"
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 120

@@ -68,6 +68,16 @@ def _kit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from .backup import backup
+
+    root = _root(args)
+    archive, held = backup(root, Path(args.out) if args.out else root / "backups",
+                           Path(args.exchange) if args.exchange else None)
+    print(f"backed up {', '.join(held) or 'nothing (no records yet)'} into {archive} (restore: tar xzf {archive.name})")
+    return 0
+
+
 def _collect(args: argparse.Namespace) -> int:
     root = _root(args)
     print(f"# the nbgrader step this stands for: nbgrader zip_collect {args.assignment}")
@@ -108,6 +118,7 @@ def table_row(outcome: Outcome) -> str:
 
 
 def _hub(args: argparse.Namespace) -> int:
+    from . import hub as hub_module
     from .hub import ClassHub, read_class
 
     root = _root(args)
@@ -115,11 +126,16 @@ def _hub(args: argparse.Namespace) -> int:
     hub = ClassHub(root, Path(args.state), args.instructor, students, port=args.port, ip=args.ip,
                    data=Path(args.data).resolve() if args.data else None,
                    ssl_cert=Path(args.ssl_cert).resolve() if args.ssl_cert else None,
-                   ssl_key=Path(args.ssl_key).resolve() if args.ssl_key else None)
+                   ssl_key=Path(args.ssl_key).resolve() if args.ssl_key else None,
+                   mem_limit=args.mem_limit, cpu_limit=args.cpu_limit, cull_idle=args.cull_idle)
     hub.setup()
     print(f"course folder: {hub.course_dir} (the instructor's, with the gradebook)")
     print(f"accounts and first passwords: {hub.state / 'accounts.csv'} (root only)")
     scheme = "https" if args.ssl_cert else "http"
+    limits = f"{args.mem_limit} of memory and {args.cpu_limit:g} CPU a server"
+    print(f"limits: {limits}" if hub_module.enforces_limits() else
+          f"limits: {limits} NOT enforced here (no systemd on this machine): each server may use the whole machine")
+    print(f"idle servers stop after {args.cull_idle} s (their files stay)")
     print(f"the hub: {scheme}://{args.ip}:{args.port}/  (Ctrl-C stops it; nothing is lost)", flush=True)
     if args.setup_only:
         return 0
@@ -149,6 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     kit = commands.add_parser("kit", help="build the student kit: release notebooks and the course's wheel, no solutions")
     kit.add_argument("--out", help="output folder (default: build/kit; the zip lands beside it)")
     kit.set_defaults(run=_kit)
+
+    backup = commands.add_parser("backup", help="one archive of the gradebook, submissions, feedback, grades (and the hub's exchange)")
+    backup.add_argument("--out", help="where the archive goes (default: backups/ in the course folder)")
+    backup.add_argument("--exchange", help="nbgrader's exchange to include (on make hub's machine: <state>/exchange)")
+    backup.set_defaults(run=_backup)
 
     collect = commands.add_parser("collect", help="copy students' notebooks from a folder or zip into submitted/")
     collect.add_argument("assignment")
@@ -188,7 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     hub.add_argument("--ssl-cert", help="the hub's HTTPS certificate (PEM), with --ssl-key")
     hub.add_argument("--ssl-key", help="the private key of --ssl-cert")
     hub.add_argument("--data", help="a photo folder for every server (COURSE_DATA_DIR; default: the shipped photos)")
-    hub.add_argument("--setup-only", action="store_true", help="set everything up, do not start the hub")
+    hub.add_argument("--mem-limit", default="4G", help="each person's server, kernels included (default: 4G)")
+    hub.add_argument("--cpu-limit", type=float, default=1.0, help="CPUs of each person's server (default: 1)")
+    hub.add_argument("--cull-idle", type=int, default=3600, metavar="SECONDS",
+                     help="stop a server idle this long; its files stay (default: 3600)")
+    hub.add_argument("--setup-only", action="store_true",
+                     help="set everything up (after git pull: bring the course up to date), do not start the hub")
     hub.set_defaults(run=_hub)
 
     build = commands.add_parser("build", help="execute every chapter into build/: the lesson as released (HTML + results.json)")

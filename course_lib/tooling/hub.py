@@ -11,8 +11,10 @@
   accounts get a generated password, listed in ``<state>/accounts.csv`` (root only);
   an existing account keeps its own;
 - the instructor's course folder ``~/convnet-course`` (``nbgrader_config.py``,
-  ``solutions/``, ``notebooks/``; never overwritten once there) and its gradebook,
-  with every student registered;
+  ``solutions/``, ``notebooks/``) and its gradebook, with every student registered; run
+  again after ``git pull``, it brings a new or fixed exercise in, replacing a file only
+  where the instructor never edited it (an edited one is kept, the new version beside it:
+  :func:`.workcopy.bring`);
 - nbgrader's exchange ``<state>/exchange`` and two Jupyter configuration folders: the
   instructor's server gets *Formgrader*, the students' only *Assignments*.
 """
@@ -37,7 +39,11 @@ from .course import GradingError
 
 COURSE_ID = "convnet-course"
 COURSE_FOLDER = "convnet-course"  # in the instructor's home
-HUB_REQUIREMENT = "jupyterhub>=5,<6"  # the major Zero to JupyterHub 4 runs (hub/kubernetes)
+HUB_REQUIREMENTS = (
+    "jupyterhub>=5,<6",  # the major Zero to JupyterHub 4 runs (hub/kubernetes)
+    "jupyterhub-idle-culler>=1.4,<3",  # stops servers idle for --cull-idle seconds
+    "jupyterhub-systemdspawner>=1,<2",  # enforces --mem-limit and --cpu-limit where systemd runs
+)
 PROXY_PACKAGE = "configurable-http-proxy@4"
 SETTINGS_VARIABLE = "CONVNET_HUB_SETTINGS"  # the hub.json that hub/jupyterhub_config.py reads
 STUDENT_ONLY = {  # what a student's server must not offer
@@ -65,6 +71,11 @@ class ClassHub:
             servers use the photos the course ships, so no server downloads 825 MB.
         ssl_cert, ssl_key: the hub's HTTPS certificate and key; plain HTTP is served on
             a loopback address only (passwords would cross the network in clear).
+        mem_limit, cpu_limit: each person's server, kernels included (JupyterHub's
+            ``Spawner.mem_limit`` and ``cpu_limit``); enforced where systemd runs the
+            machine (``SystemdSpawner``: cgroups), shown but not enforced elsewhere.
+        cull_idle: seconds after which ``jupyterhub-idle-culler`` stops an idle server
+            (its files stay; the next login starts it again).
     """
 
     root: Path
@@ -76,6 +87,9 @@ class ClassHub:
     data: Path | None = None
     ssl_cert: Path | None = None
     ssl_key: Path | None = None
+    mem_limit: str = "4G"
+    cpu_limit: float = 1.0
+    cull_idle: int = 3600
     log: list[str] = field(default_factory=list)
 
     @property
@@ -154,6 +168,8 @@ class ClassHub:
             "ssl": [str(self.ssl_cert), str(self.ssl_key)] if self.ssl_cert else None,
             "instructor": self.instructor, "students": self.students,
             "course_dir": str(self.course_dir),
+            "limits": {"mem_limit": self.mem_limit, "cpu_limit": self.cpu_limit, "enforced": enforces_limits()},
+            "cull_idle": self.cull_idle,
             "environment": {role: self.environment(role) for role in ("instructor", "student")},
         }
 
@@ -166,7 +182,7 @@ class ClassHub:
         self._say(f"installing the course and JupyterHub into {env} (a few minutes the first time)")
         if not (env / "bin" / "python").exists():
             _run([str(_shared_python()), "-m", "venv", str(env)])
-        _run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", str(self.root), HUB_REQUIREMENT])
+        _run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", str(self.root), *HUB_REQUIREMENTS])
         stamp.write_text(digest)
 
     def _proxy(self) -> None:
@@ -244,7 +260,8 @@ class ClassHub:
             for path in (staging, *staging.rglob("*")):
                 path.chmod(0o755 if path.is_dir() else 0o644)
             python = str(self.state / "env" / "bin" / "python")
-            _run([python, "-c", FILL_COURSE, str(staging), str(self.course_dir)], env=env, **as_instructor)
+            for line in _run([python, "-c", FILL_COURSE, str(staging), str(self.course_dir)], env=env, **as_instructor).splitlines():
+                self._say(line)
         nbgrader = str(self.state / "env" / "bin" / "nbgrader")
         for name in self.students:
             _run([nbgrader, "db", "student", "add", name, "--log-level=WARN"], env=env, **{**as_instructor, "cwd": self.course_dir})
@@ -268,6 +285,12 @@ class ClassHub:
     def _say(self, line: str) -> None:
         self.log.append(line)
         print(line, flush=True)
+
+
+def enforces_limits() -> bool:
+    """Whether systemd runs this machine, so that ``SystemdSpawner`` can hold each server
+    to its memory and CPU limits (in a container without systemd nothing enforces them)."""
+    return Path("/run/systemd/system").is_dir()
 
 
 def read_class(path: Path) -> list[str]:
@@ -304,19 +327,14 @@ def _python_version(path: Path) -> tuple[int, int]:
 
 
 FILL_COURSE = """
-import shutil, sys
+import sys
 from pathlib import Path
+from course_lib.tooling.workcopy import bring
 source, course = map(Path, sys.argv[1:3])
 course.mkdir(mode=0o700, exist_ok=True)
-for item in sorted(source.iterdir()):
-    target = course / item.name
-    if target.exists() or target.is_symlink():
-        continue  # the instructor's own edits are never overwritten
-    if item.is_dir():
-        shutil.copytree(item, target)
-    else:
-        shutil.copyfile(item, target)
-"""  # run as the instructor: copies what the course folder lacks
+items = [source / name for name in ("nbgrader_config.py", "solutions", "notebooks")]
+print("\\n".join(bring(source, course, items, "the course folder")))
+"""  # run as the instructor: brings the course's files without overwriting the instructor's edits
 
 
 def _loopback(ip: str) -> bool:
@@ -348,14 +366,15 @@ def _read_accounts(path: Path) -> dict[str, str]:
 
 
 def _course_hash(root: Path) -> str:
-    digest = hashlib.sha256(HUB_REQUIREMENT.encode())
+    digest = hashlib.sha256(" ".join(HUB_REQUIREMENTS).encode())
     for path in sorted([root / "pyproject.toml", *(root / "course_lib").rglob("*")]):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 
-def _run(command: list[str], **kwargs) -> None:
+def _run(command: list[str], **kwargs) -> str:
     result = subprocess.run(command, capture_output=True, text=True, **kwargs)
     if result.returncode:
         raise HubError(f"{' '.join(command[:4])} failed:\n{(result.stderr or result.stdout).strip()[-2000:]}")
+    return result.stdout

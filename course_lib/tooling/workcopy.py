@@ -35,29 +35,38 @@ def update(root: Path) -> list[str]:
     overwrite one the learner changed. Returns one line per thing done."""
     root = Path(root).resolve()
     lines: list[str] = []
-    stamp = time.strftime("%Y%m%d")
     for assignment in assignments(root):
-        released = root / "notebooks" / assignment
-        for source in sorted(p for p in released.rglob("*") if p.is_file() and not made_beside_a_release(p)):
-            relative = source.relative_to(root / "notebooks")
-            mine, given = folder(root) / relative, folder(root) / GIVEN / relative
-            if mine.exists() and given.exists() and given.read_bytes() == source.read_bytes():
-                continue  # the release has not changed since the learner got it
-            if not mine.exists():
-                lines.append(f"new: {WORK}/{relative}" if not given.exists() else f"copied again (it was gone): {WORK}/{relative}")
-                _copy(source, mine)
-            elif given.exists() and mine.read_bytes() == given.read_bytes():
-                lines.append(f"updated: {WORK}/{relative} (you had not changed it){_changes(given, source)}")
-                _copy(source, mine)
-            elif not given.exists() and mine.read_bytes() == source.read_bytes():
-                pass  # the same as the release: nothing to tell
-            else:
-                beside = mine.with_name(f"{mine.stem}.course-{stamp}{mine.suffix}")
-                _copy(source, beside)
-                changed = _changes(given, source) if given.exists() else ""
-                lines.append(f"changed in the course: {WORK}/{relative} is yours and kept; the new version is "
-                             f"{WORK}/{beside.relative_to(folder(root))}{changed}")
-            _copy(source, given)
+        lines += bring(root / "notebooks", folder(root), [root / "notebooks" / assignment], WORK)
+    return lines
+
+
+def bring(source: Path, target: Path, items: list[Path], label: str) -> list[str]:
+    """Copy the files of ``items`` (files or folders under ``source``) to the same place
+    under ``target``, keeping every edit made there: a new file is copied; a file nobody
+    changed since it was brought is replaced; an edited one is kept, and the new version
+    lands beside it as ``<name>.course-<date><suffix>``. ``target/.release`` keeps what
+    was brought. ``label`` names ``target`` in the lines returned, one per thing done."""
+    lines: list[str] = []
+    stamp = time.strftime("%Y%m%d")
+    files = [p for item in items for p in ([item] if item.is_file() else sorted(item.rglob("*")))]
+    for path in (p for p in files if p.is_file() and not made_beside_a_release(p) and "__pycache__" not in p.parts):
+        relative = path.relative_to(source)
+        mine, given = target / relative, target / GIVEN / relative
+        if mine.exists() and given.exists() and given.read_bytes() == path.read_bytes():
+            continue  # unchanged since it was brought
+        if not mine.exists():
+            lines.append(f"new: {label}/{relative}" if not given.exists() else f"copied again (it was gone): {label}/{relative}")
+            _copy(path, mine)
+        elif given.exists() and mine.read_bytes() == given.read_bytes():
+            lines.append(f"updated: {label}/{relative} (you had not changed it){_changes(given, path)}")
+            _copy(path, mine)
+        elif mine.read_bytes() != path.read_bytes():
+            beside = mine.with_name(f"{mine.stem}.course-{stamp}{mine.suffix}")
+            _copy(path, beside)
+            changed = _changes(given, path) if given.exists() else ""
+            lines.append(f"changed in the course: {label}/{relative} is yours and kept; the new version is "
+                         f"{label}/{beside.relative_to(target)}{changed}")
+        _copy(path, given)
     return lines
 
 
@@ -77,6 +86,7 @@ def notebooks(root: Path) -> list[Path]:
 def _copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
+    target.chmod(0o644)
 
 
 def _changes(old: Path, new: Path) -> str:

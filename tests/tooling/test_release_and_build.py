@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from helpers import ROOT, make_folder, readable_text, secret_lines
 
-from course_lib.tooling import build, cli, expectations, measurements
+from course_lib.tooling import build, cli, docs, expectations, measurements
 from course_lib.tooling.release import release
 
 
@@ -221,3 +221,24 @@ def test_build_reads_the_measurements_from_the_kernel_and_shows_no_cell_for_it(
     executed = nbformat.read(course / "out/demo.ipynb", as_version=4)
     assert executed.cells[-1].source == "assert double(2) == 4", "the reading cell is gone"
     assert measurements.MARKER not in (course / "out/demo.html").read_text()
+
+
+def test_the_docs_quote_the_latest_benchmarks() -> None:
+    bench = expectations.load()
+    for name in docs.DOCS:
+        text = (ROOT / name).read_text()
+        assert docs.filled(text, bench) == text, f"{name} quotes figures other than benchmarks/results.json's: make release"
+    assert "<!-- benchmarks: course_times -->" in (ROOT / "README.md").read_text()
+
+
+def test_a_docs_region_is_written_from_the_benchmarks() -> None:
+    text = "a\n<!-- benchmarks: course_times -->\nold figure\n<!-- /benchmarks -->\nb\n"
+    run = {"wall_s": 600, "peak_memory_gb": 2.0, "measurements": {},
+           "notebooks": [{"assignment": "01-convnet-basics", "seconds": 500}, {"assignment": "03-visualizing-convnets", "seconds": 60}]}
+    bench = {"course": run, "date": "2030-01-02 03:04", "cpu": {"cores": 8, "model": "Example CPU"}}
+    written = docs.filled(text, bench)
+    assert "old figure" not in written and written.startswith("a\n<!-- benchmarks: course_times -->\n")
+    assert "**10 min** (chapter 1 8 min, chapter 3 60 s;" in written and "2030-01-02, on 8 cores of an Example CPU" in written
+    assert "not measured" in docs.filled(text, {})
+    with pytest.raises(ValueError, match="nothing"):
+        docs.filled("<!-- benchmarks: nothing -->\n<!-- /benchmarks -->", {})
