@@ -499,10 +499,13 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def course() -> dict:
+def course(photos: dict[str, str] | None = None) -> dict:
     """``convnet-course build`` in full mode: wall time, peak memory of the build and its
-    kernels together (sampled every half second), and what the chapters measured."""
+    kernels together (sampled every half second), and what the chapters measured;
+    ``photos`` sets the photo variables (default: those of this environment)."""
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "NBGRADER_EXECUTION")}
+    if photos is not None:
+        env = {**{k: v for k, v in env.items() if k not in ("COURSE_DATA_DIR", "COURSE_DATA")}, **photos}
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "course_lib.tooling.cli", "build"], cwd=ROOT, env=env)
     peak = 0
@@ -722,6 +725,12 @@ def markdown(results: dict) -> str:
         lines += _subsets_markdown(results)
     if "pretrained_runs" in results:
         lines += _pretrained_markdown(results)
+    if "hub_memory" in results:
+        run, section = _section(results, "hub_memory", "## A student's server on a class hub: memory")
+        lines += section + [
+            "The whole course in full mode on the photos the course ships (`COURSE_DATA=sample`, as `make hub`'s servers run it), "
+            f"one chapter after another (`bench.course`): peak memory **{run['peak_memory_gb']} GB**, the build and its kernel "
+            f"together, in {run['wall_s'] / 60:.0f} min."]
     if "image_sizes" in results:
         lines += _sizes_markdown(results)
     if "throughput" in results:
@@ -827,6 +836,8 @@ SECTIONS = {  # name: (what it prints, how to measure it: a dict of result keys)
     "small_data_subsets": ("chapter 2, few photos, over random subsets", lambda: {"small_data_subsets": small_data_subsets()}),
     "pretrained_runs": ("chapter 2 run three times, full mode", lambda: {"pretrained_runs": pretrained_runs()}),
     "image_sizes": ("chapter 2's image size, chosen on the validation photos", lambda: {"image_sizes": image_sizes()}),
+    "hub_memory": ("the course as a student runs it on a class hub: the shipped photos, full mode",
+                   lambda: {"hub_memory": course({"COURSE_DATA": "sample"})}),
     "throughput": ("throughput", lambda: {"throughput": throughput()}),
     "training": ("training, float32 against bfloat16", _mixed_precision_training),
     "visualization": ("visualization", lambda: {"visualization": visualization()}),

@@ -59,7 +59,21 @@ def grading_speed(bench: Bench) -> str:
     return " ".join(lines) or "The course has not measured its grading yet (`make bench`)."
 
 
-WRITERS: dict[str, Callable[[Bench], str]] = {"course_times": course_times, "grading_speed": grading_speed}
+def hub_sizing(bench: Bench) -> str:
+    """The memory a student's server needs on a class hub, and so how many one machine holds."""
+    run = bench.get("hub_memory")
+    if not run or "peak_memory_gb" not in run:
+        return "The course has not measured a student's server yet (`make bench BENCH_ARGS=\"--only hub_memory\"`)."
+    need = run["peak_memory_gb"]
+    return (f"A student running the chapters one after another on the shipped photos, as the hub's servers do, peaked at "
+            f"**{need} GB** (one chapter's kernel and the process running it; {_where(bench, 'hub_memory')}). A server "
+            "holds a kernel per open notebook: a student who keeps two chapters running needs about twice that. So "
+            f"`--mem-limit 4G` (the default) {'holds' if need < 4 else 'is too little for'} one chapter at a time, and a machine with 64 GB holds about "
+            f"{int(60 // max(need, 0.1))} students working at once (4 GB left to the system and the hub).")
+
+
+WRITERS: dict[str, Callable[[Bench], str]] = {"course_times": course_times, "grading_speed": grading_speed,
+                                              "hub_sizing": hub_sizing}
 
 
 def filled(text: str, bench: Bench) -> str:

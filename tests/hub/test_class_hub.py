@@ -359,6 +359,44 @@ def _wait_until_locked(path: Path) -> None:
     raise AssertionError("the first autograde never took the lock")
 
 
+def test_idle_servers_are_culled(class_hub: RunningHub) -> None:
+    culler = subprocess.run(["pgrep", "-f", "jupyterhub_idle_culler --timeout=3600"], capture_output=True)
+    assert culler.returncode == 0, "the hub runs jupyterhub-idle-culler as a service"
+
+
+def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub: RunningHub, tmp_path: Path) -> None:
+    """Mid-term, after git pull: make hub again (--setup-only while the hub runs)."""
+    import shutil
+
+    from classhub import _free_port, hub_command
+
+    name = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    edited = class_hub.course / "solutions" / name
+    nb = nbformat.read(edited, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell("My own note for this class."))
+    nbformat.write(nb, edited)
+    newer = tmp_path / "course"  # the repository after git pull: a fixed exercise in both folders
+    newer.mkdir()
+    for item in ("pyproject.toml", "README.md", "nbgrader_config.py", "course_lib", "solutions", "notebooks", "hub"):
+        copy = shutil.copytree if (ROOT / item).is_dir() else shutil.copyfile
+        copy(ROOT / item, newer / item, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / item).is_dir() else {}))
+    for folder in ("solutions", "notebooks"):
+        nb = nbformat.read(newer / folder / name, as_version=4)
+        nb.cells.append(nbformat.v4.new_markdown_cell("## A fixed exercise"))
+        nbformat.write(nb, newer / folder / name)
+
+    command = hub_command(_free_port(), "--setup-only")
+    command[command.index("--course") + 1] = str(newer)
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    assert "My own note for this class." in edited.read_text(), "the instructor's edit is kept"
+    (beside,) = edited.parent.glob(f"{ASSIGNMENT}.course-*.ipynb")
+    assert "A fixed exercise" in beside.read_text() and beside.owner() == INSTRUCTOR
+    assert f"changed in the course: the course folder/solutions/{name} is yours and kept" in out, out
+    assert "A fixed exercise" in (class_hub.course / "notebooks" / name).read_text()
+    assert f"updated: the course folder/notebooks/{name} (you had not changed it); sections changed: A fixed exercise" in out
+
+
 def test_a_hub_restart_loses_nothing(class_hub: RunningHub, browser) -> None:
     from classhub import start_hub
 

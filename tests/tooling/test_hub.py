@@ -3,6 +3,7 @@ running hub itself is tested in tests/hub/)."""
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 
@@ -107,3 +108,23 @@ def test_plain_http_is_served_on_loopback_only(tmp_path: Path, monkeypatch) -> N
     local = _hub(tmp_path, port=_free_port())
     local.check()  # 127.0.0.1, plain HTTP: the default
     assert local.settings()["ssl"] is None
+
+
+@pytest.mark.parametrize("systemd", [True, False])
+def test_the_hub_limits_each_server_and_culls_idle_ones(tmp_path: Path, monkeypatch, systemd: bool) -> None:
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setattr(hub.ClassHub, "course_dir", property(lambda self: tmp_path / "course"))
+    monkeypatch.setattr(hub, "enforces_limits", lambda: systemd)
+    class_hub = _hub(tmp_path, port=_free_port())
+    class_hub.mem_limit, class_hub.cpu_limit, class_hub.cull_idle = "3G", 1.5, 1800
+    (tmp_path / "hub.json").write_text(json.dumps(class_hub.settings()))
+    monkeypatch.setenv(hub.SETTINGS_VARIABLE, str(tmp_path / "hub.json"))
+
+    config = PyFileConfigLoader("jupyterhub_config.py", str(ROOT / "hub")).load_config()
+
+    assert config.JupyterHub.spawner_class == ("systemdspawner.SystemdSpawner" if systemd else "localprocess")
+    assert (config.Spawner.mem_limit, config.Spawner.cpu_limit) == ("3G", 1.5)
+    (culler,) = config.JupyterHub.services
+    assert culler["command"][-2:] == ["jupyterhub_idle_culler", "--timeout=1800"]
+    assert "delete:servers" in config.JupyterHub.load_roles[0]["scopes"]
