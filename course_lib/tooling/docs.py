@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from .expectations import Bench, load
+from .expectations import Bench, features_saved, load
 
 DOCS = ("README.md", "INSTRUCTORS.md")
 _REGION = re.compile(r"(<!-- benchmarks: (\w+) -->\n)(.*?)(<!-- /benchmarks -->)", re.S)
@@ -40,8 +40,7 @@ def course_times(bench: Bench) -> str:
     cached = run["measurements"].get("feature_extraction", {}).get("features_from_cache")
     return (f"The whole course in full mode on the book's photos: **{run['wall_s'] / 60:.0f} min** ({chapters}; "
             f"peak memory {run['peak_memory_gb']} GB, the build and its kernels together), {_where(bench, 'course')}."
-            + (" Chapter 2 found its features saved by an earlier run; a first run extracts them, a few minutes more."
-               if cached else ""))
+            + (" " + features_saved(bench) if cached else ""))
 
 
 def grading_speed(bench: Bench) -> str:

@@ -55,8 +55,17 @@ def _run_time(bench: Bench, assignment: str) -> str:
             if assignment in cpu else "- **Run time**: not measured yet on a CPU")
     line += f"; {_duration(gpu[assignment])} with a GPU." if assignment in gpu else "; with a GPU: not measured yet."
     if assignment == "02-pretrained-convnets" and _measured(bench).get("feature_extraction", {}).get("features_from_cache"):
-        line += " That run found the features saved by an earlier one; a first run extracts them too, a few minutes more."
+        line += " " + features_saved(bench)
     return line
+
+
+def features_saved(bench: Bench) -> str:
+    """Chapter 2's run time found its features saved: what a first run adds."""
+    size = _measured(bench).get("feature_extraction", {}).get("image_size")
+    row = next((r for r in bench.get("image_sizes", {}).get("sizes", []) if r["image_size"] == size), None)
+    cost = (f": the base took {row['feature_seconds']:.0f} s for the training and validation photos at {size} px"
+            ", before the test photos") if row else ""
+    return f"That run found chapter 2's features saved by an earlier one; a first run extracts them too{cost}."
 
 
 def _one_run(measured: dict[str, dict[str, Any]], key: str) -> str | None:
