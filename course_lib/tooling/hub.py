@@ -13,8 +13,8 @@
 - the instructor's course folder ``~/convnet-course`` (``nbgrader_config.py``,
   ``solutions/``, ``notebooks/``) and its gradebook, with every student registered; run
   again after ``git pull``, it brings a new or fixed exercise in, replacing a file only
-  where the instructor never edited it (an edited one is kept, the new version beside it:
-  :func:`.workcopy.bring`);
+  where the instructor never edited it (an edited one is kept, the new version in
+  ``course-updates/<date>/``: :func:`.workcopy.bring`);
 - nbgrader's exchange ``<state>/exchange`` and two Jupyter configuration folders: the
   instructor's server gets *Formgrader*, the students' only *Assignments*.
 """
@@ -333,7 +333,7 @@ from course_lib.tooling.workcopy import bring
 source, course = map(Path, sys.argv[1:3])
 course.mkdir(mode=0o700, exist_ok=True)
 items = [source / name for name in ("nbgrader_config.py", "solutions", "notebooks")]
-print("\\n".join(bring(source, course, items, "the course folder")))
+print("\\n".join(bring(source, course, items, "the course folder", aside="course-updates")))
 """  # run as the instructor: brings the course's files without overwriting the instructor's edits
 
 

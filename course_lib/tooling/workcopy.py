@@ -40,12 +40,13 @@ def update(root: Path) -> list[str]:
     return lines
 
 
-def bring(source: Path, target: Path, items: list[Path], label: str) -> list[str]:
+def bring(source: Path, target: Path, items: list[Path], label: str, aside: str | None = None) -> list[str]:
     """Copy the files of ``items`` (files or folders under ``source``) to the same place
     under ``target``, keeping every edit made there: a new file is copied; a file nobody
     changed since it was brought is replaced; an edited one is kept, and the new version
-    lands beside it as ``<name>.course-<date><suffix>``. ``target/.release`` keeps what
-    was brought. ``label`` names ``target`` in the lines returned, one per thing done."""
+    lands beside it as ``<name>.course-<date><suffix>``, or under ``target/<aside>/<date>/``
+    (where a file beside it would be read as part of the course). ``target/.release``
+    keeps what was brought. ``label`` names ``target`` in the lines returned, one per thing done."""
     lines: list[str] = []
     stamp = time.strftime("%Y%m%d")
     files = [p for item in items for p in ([item] if item.is_file() else sorted(item.rglob("*")))]
@@ -61,7 +62,7 @@ def bring(source: Path, target: Path, items: list[Path], label: str) -> list[str
             lines.append(f"updated: {label}/{relative} (you had not changed it){_changes(given, path)}")
             _copy(path, mine)
         elif mine.read_bytes() != path.read_bytes():
-            beside = mine.with_name(f"{mine.stem}.course-{stamp}{mine.suffix}")
+            beside = target / aside / stamp / relative if aside else mine.with_name(f"{mine.stem}.course-{stamp}{mine.suffix}")
             _copy(path, beside)
             changed = _changes(given, path) if given.exists() else ""
             lines.append(f"changed in the course: {label}/{relative} is yours and kept; the new version is "

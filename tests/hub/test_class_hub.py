@@ -390,9 +390,11 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     assert "My own note for this class." in edited.read_text(), "the instructor's edit is kept"
-    (beside,) = edited.parent.glob(f"{ASSIGNMENT}.course-*.ipynb")
-    assert "A fixed exercise" in beside.read_text() and beside.owner() == INSTRUCTOR
-    assert f"changed in the course: the course folder/solutions/{name} is yours and kept" in out, out
+    (aside,) = (class_hub.course / "course-updates").glob(f"*/solutions/{name}")
+    assert "A fixed exercise" in aside.read_text() and aside.owner() == INSTRUCTOR
+    assert [p.name for p in edited.parent.iterdir()] == [edited.name], "nothing nbgrader would take as a second notebook"
+    assert f"changed in the course: the course folder/solutions/{name} is yours and kept; the new version is " \
+           f"the course folder/course-updates/{aside.parts[-4]}/solutions/{name}" in out, out
     assert "A fixed exercise" in (class_hub.course / "notebooks" / name).read_text()
     assert f"updated: the course folder/notebooks/{name} (you had not changed it); sections changed: A fixed exercise" in out
 

@@ -95,3 +95,20 @@ def test_make_grade_grades_the_learners_copy_by_default(course: Path, monkeypatc
 
 def test_git_never_tracks_the_learners_work() -> None:
     assert f"{workcopy.WORK}/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_an_edited_file_can_get_its_new_version_aside_rather_than_beside(tmp_path: Path) -> None:
+    """The hub's course folder: a second notebook beside a source would join its assignment."""
+    source, target = tmp_path / "repo", tmp_path / "course"
+    (source / "solutions" / "one").mkdir(parents=True)
+    (source / "solutions" / "one" / "one.py").write_text("first")
+    assert workcopy.bring(source, target, [source / "solutions"], "course", aside="updates") == ["new: course/solutions/one/one.py"]
+    (target / "solutions" / "one" / "one.py").write_text("mine")
+    (source / "solutions" / "one" / "one.py").write_text("fixed")
+
+    (line,) = workcopy.bring(source, target, [source / "solutions"], "course", aside="updates")
+
+    (aside,) = (target / "updates").glob("*/solutions/one/one.py")
+    assert aside.read_text() == "fixed" and (target / "solutions/one/one.py").read_text() == "mine"
+    assert sorted(p.name for p in (target / "solutions" / "one").iterdir()) == ["one.py"]
+    assert line == f"changed in the course: course/solutions/one/one.py is yours and kept; the new version is course/{aside.relative_to(target)}"
