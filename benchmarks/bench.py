@@ -541,9 +541,9 @@ PRETRAINED = ("feature_extraction", "feature_extraction_augmented", "fine_tuning
 
 def pretrained_runs(runs: int = 3) -> dict:
     """Chapter 2 run ``runs`` times in full mode (``convnet-course build``, each into its own
-    folder; the notebook sets no seed, so each run draws its own heads, augmentation and
-    order): each method's test accuracy per run, and its lowest, highest and mean, for the
-    What-to-expect box's range."""
+    folder; the notebook fixes the seeds of the photos' order and of the augmentation, and
+    leaves the initial weights of its heads unseeded): each method's test accuracy per run,
+    and its lowest, highest and mean, for the What-to-expect box's range."""
     from course_lib import data
 
     if data.source().is_sample:
@@ -633,7 +633,9 @@ def _pretrained_markdown(results: dict) -> list[str]:
     run, lines = _section(results, "pretrained_runs", "## Chapter 2, run again: one figure per run")
     if "rows" not in run:
         return lines
-    lines += ["Chapter 2 in full mode, built afresh each time (`bench.pretrained_runs`); the notebook sets no seed.", "",
+    lines += ["Chapter 2 in full mode, built afresh each time (`bench.pretrained_runs`). The notebook fixes the seeds of the "
+              "photos' order and of the augmentation and leaves the heads' initial weights unseeded: the range is the "
+              "spread of that alone, narrower than over every seed.", "",
               "| run | seconds | " + " | ".join(recorded.METHODS[k][0] for k in PRETRAINED) + " |",
               "|---|---|" + "---|" * len(PRETRAINED)]
     lines += [f"| {r['run']} | {r['seconds']:.0f} | " + " | ".join(_pct(r[k]) for k in PRETRAINED) + " |" for r in run["rows"]]
