@@ -10,8 +10,9 @@
 - one local account per person (PAM logins), homes readable by their owner only; new
   accounts get a generated password, listed in ``<state>/accounts.csv`` (root only);
   an existing account keeps its own;
-- the instructor's course folder ``~/convnet-course`` (``nbgrader_config.py``,
-  ``solutions/``, ``notebooks/``) and its gradebook, with every student registered; run
+- the instructor's course folder ``~/convnet-course`` (``nbgrader_config.py`` and
+  ``solutions/``; *Generate* in Formgrader writes ``notebooks/``) and its gradebook, with
+  every student registered; run
   again after ``git pull``, it brings a new or fixed exercise in, replacing a file only
   where the instructor never edited it (an edited one is kept, the new version in
   ``course-updates/<date>/``: :func:`.workcopy.bring`);
@@ -332,7 +333,7 @@ from pathlib import Path
 from course_lib.tooling.workcopy import bring
 source, course = map(Path, sys.argv[1:3])
 course.mkdir(mode=0o700, exist_ok=True)
-items = [source / name for name in ("nbgrader_config.py", "solutions", "notebooks")]
+items = [source / name for name in ("nbgrader_config.py", "solutions")]  # notebooks/: Formgrader's Generate
 print("\\n".join(bring(source, course, items, "the course folder", aside="course-updates")))
 """  # run as the instructor: brings the course's files without overwriting the instructor's edits
 

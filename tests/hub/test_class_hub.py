@@ -359,6 +359,20 @@ def _wait_until_locked(path: Path) -> None:
     raise AssertionError("the first autograde never took the lock")
 
 
+def test_one_backup_holds_the_gradebook_and_the_exchange(class_hub: RunningHub, tmp_path: Path) -> None:
+    import sys
+    import tarfile
+
+    command = [sys.executable, "-m", "course_lib.tooling.cli", "--course", str(class_hub.course), "backup",
+               "--exchange", str(class_hub.state / "exchange"), "--out", str(tmp_path)]
+    subprocess.run(command, capture_output=True, text=True, check=True)
+    (archive,) = tmp_path.glob("convnet-course-backup-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+    assert "course/gradebook.db" in names and f"course/submitted/{GOOD}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb" in names
+    assert [n for n in names if n.startswith("exchange/convnet-course/inbound/")], "submissions not yet collected"
+
+
 def test_idle_servers_are_culled(class_hub: RunningHub) -> None:
     culler = subprocess.run(["pgrep", "-f", "jupyterhub_idle_culler --timeout=3600"], capture_output=True)
     assert culler.returncode == 0, "the hub runs jupyterhub-idle-culler as a service"
@@ -380,10 +394,11 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
     for item in ("pyproject.toml", "README.md", "nbgrader_config.py", "course_lib", "solutions", "notebooks", "hub"):
         copy = shutil.copytree if (ROOT / item).is_dir() else shutil.copyfile
         copy(ROOT / item, newer / item, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / item).is_dir() else {}))
-    for folder in ("solutions", "notebooks"):
-        nb = nbformat.read(newer / folder / name, as_version=4)
+    untouched = "01-convnet-basics/01-convnet-basics.ipynb"
+    for changed in (name, untouched):
+        nb = nbformat.read(newer / "solutions" / changed, as_version=4)
         nb.cells.append(nbformat.v4.new_markdown_cell("## A fixed exercise"))
-        nbformat.write(nb, newer / folder / name)
+        nbformat.write(nb, newer / "solutions" / changed)
 
     command = hub_command(_free_port(), "--setup-only")
     command[command.index("--course") + 1] = str(newer)
@@ -395,8 +410,8 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
     assert [p.name for p in edited.parent.iterdir()] == [edited.name], "nothing nbgrader would take as a second notebook"
     assert f"changed in the course: the course folder/solutions/{name} is yours and kept; the new version is " \
            f"the course folder/course-updates/{aside.parts[-4]}/solutions/{name}" in out, out
-    assert "A fixed exercise" in (class_hub.course / "notebooks" / name).read_text()
-    assert f"updated: the course folder/notebooks/{name} (you had not changed it); sections changed: A fixed exercise" in out
+    assert "A fixed exercise" in (class_hub.course / "solutions" / untouched).read_text()
+    assert f"updated: the course folder/solutions/{untouched} (you had not changed it); sections changed: A fixed exercise" in out
 
 
 def test_a_hub_restart_loses_nothing(class_hub: RunningHub, browser) -> None:
