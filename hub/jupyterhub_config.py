@@ -42,7 +42,6 @@ limits = settings["limits"]
 c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner" if limits["enforced"] else "localprocess"
 c.Spawner.mem_limit = limits["mem_limit"]
 c.Spawner.cpu_limit = limits["cpu_limit"]
-c.Spawner.cmd = [str(state / "env" / "bin" / "jupyterhub-singleuser")]
 
 # Servers idle for cull_idle seconds are stopped (their files stay): jupyterhub-idle-culler.
 c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
@@ -58,6 +57,7 @@ def _by_role(spawner) -> None:
     """Each server gets its role's environment (ClassHub.environment) and folder."""
     role = "instructor" if spawner.user.name == instructor else "student"
     spawner.environment = settings["environment"][role]
+    spawner.cmd = [str(Path(settings["python"][role]) / "bin" / "jupyterhub-singleuser")]
     spawner.notebook_dir = settings["course_dir"] if role == "instructor" else "~"
 
 

@@ -3,9 +3,11 @@
 :class:`ClassHub` sets up everything from the repository's files, then runs JupyterHub
 (``hub/jupyterhub_config.py``) in the foreground:
 
-- ``<state>/env``: the servers' Python, with the course installed from ``pyproject.toml``
-  (not editable: students never need to read the repository, whose ``solutions/`` they
-  must not see) and JupyterHub; reinstalled only when the course's files change;
+- ``<state>/env``, the instructor's server's Python, with the course installed from
+  ``pyproject.toml``, and ``<state>/student-env``, the students', from the student kit's
+  wheel (no course version of any exercise in it); both with JupyterHub, neither editable
+  (no student needs to read the repository, whose ``solutions/`` they must not see), and
+  reinstalled only when the course's files change;
 - ``<state>/proxy``: ``configurable-http-proxy`` from the npm registry;
 - one local account per person (PAM logins), homes readable by their owner only; new
   accounts get a generated password, listed in ``<state>/accounts.csv`` (root only);
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .course import GradingError
+from .kit import wheel_without_answers
 
 COURSE_ID = "convnet-course"
 COURSE_FOLDER = "convnet-course"  # in the instructor's home
@@ -172,19 +175,30 @@ class ClassHub:
             "limits": {"mem_limit": self.mem_limit, "cpu_limit": self.cpu_limit, "enforced": enforces_limits()},
             "cull_idle": self.cull_idle,
             "environment": {role: self.environment(role) for role in ("instructor", "student")},
+            "python": {role: str(self.python_env(role)) for role in ("instructor", "student")},
         }
 
     def _environment(self) -> None:
-        env = self.state / "env"
-        stamp = env / ".course-hash"
+        """The servers' Python, one per role: the instructor's with the course's library as
+        it is (grading needs the course's version of each exercise), the students' from the
+        wheel the student kit holds (without them). Reinstalled only when the course changes."""
         digest = _course_hash(self.root)
-        if stamp.is_file() and stamp.read_text() == digest:
-            return
-        self._say(f"installing the course and JupyterHub into {env} (a few minutes the first time)")
-        if not (env / "bin" / "python").exists():
-            _run([str(_shared_python()), "-m", "venv", str(env)])
-        _run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", str(self.root), *HUB_REQUIREMENTS])
-        stamp.write_text(digest)
+        for role in ("instructor", "student"):
+            env = self.python_env(role)
+            stamp = env / ".course-hash"
+            if stamp.is_file() and stamp.read_text() == digest:
+                continue
+            self._say(f"installing the course and JupyterHub into {env} (a few minutes the first time)")
+            if not (env / "bin" / "python").exists():
+                _run([str(_shared_python()), "-m", "venv", str(env)])
+            with tempfile.TemporaryDirectory(prefix="convnet-wheel-") as tmp:
+                course = str(self.root) if role == "instructor" else str(wheel_without_answers(self.root, Path(tmp)))
+                _run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", course, *HUB_REQUIREMENTS])
+            stamp.write_text(digest)
+
+    def python_env(self, role: str) -> Path:
+        """The servers' Python of ``role`` (instructor or student)."""
+        return self.state / ("env" if role == "instructor" else "student-env")
 
     def _proxy(self) -> None:
         proxy = self.state / "proxy"
@@ -272,7 +286,7 @@ class ClassHub:
         jupyter = self.state / "jupyter"
         photos = {"COURSE_DATA_DIR": str(self.data)} if self.data else {"COURSE_DATA": "sample"}
         return {
-            "PATH": f"{self.state / 'env' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "PATH": f"{self.python_env(role) / 'bin'}:/usr/local/bin:/usr/bin:/bin",
             "JUPYTER_CONFIG_PATH": f"{jupyter / role}:{jupyter / 'common'}",
             **photos,
         }

@@ -51,13 +51,14 @@ def build_kit(root: Path, out: Path | None = None) -> Path:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, target)
     shutil.copyfile(root / "nbgrader_config.py", out / "nbgrader_config.py")
-    wheel = _wheel(root, out)
+    wheel = wheel_without_answers(root, out)
     (out / "README.md").write_text(INSTALL.format(wheel=wheel.name))
     return Path(shutil.make_archive(str(out.parent / "convnet-course-kit"), "zip", out))
 
 
-def _wheel(root: Path, out: Path) -> Path:
-    """The course's wheel, built from a copy of its package files only."""
+def wheel_without_answers(root: Path, out: Path) -> Path:
+    """The course's wheel in ``out``, built from a copy of its package files only, its
+    stand-ins without the course's versions (:func:`without_answers`): what students install."""
     with tempfile.TemporaryDirectory(prefix="convnet-kit-") as tmp:
         for name in PACKAGE_FILES:
             source = root / name

@@ -94,7 +94,7 @@ def class_hub() -> Iterator[RunningHub]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
     remove_accounts()
-    for leftover in ("exchange", "hub", "jupyter", "accounts.csv", "hub.json"):  # env/ and proxy/ are reused
+    for leftover in ("exchange", "hub", "jupyter", "accounts.csv", "hub.json"):  # env/, student-env/ and proxy/ are reused
         path = STATE / leftover
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     STATE.mkdir(parents=True, exist_ok=True)

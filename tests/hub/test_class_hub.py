@@ -182,7 +182,8 @@ def _as(user: str, command: str, cwd: Path | str = "~") -> subprocess.CompletedP
     terminal has: the servers' Python and their role's Jupyter configuration."""
     role = "instructor" if user == INSTRUCTOR else "student"
     config = f"{STATE}/jupyter/{role}:{STATE}/jupyter/common"
-    setup = f"cd {cwd} && export PATH={STATE}/env/bin:$PATH JUPYTER_CONFIG_PATH={config}"
+    python = f"{STATE}/env" if role == "instructor" else f"{STATE}/student-env"
+    setup = f"cd {cwd} && export PATH={python}/bin:$PATH JUPYTER_CONFIG_PATH={config}"
     return subprocess.run(["su", "-", user, "-c", f"{setup} && {command}"], capture_output=True, text=True)
 
 
@@ -371,6 +372,12 @@ def test_one_backup_holds_the_gradebook_and_the_exchange(class_hub: RunningHub, 
         names = tar.getnames()
     assert "course/gradebook.db" in names and f"course/submitted/{GOOD}/{ASSIGNMENT}/{ASSIGNMENT}.ipynb" in names
     assert [n for n in names if n.startswith("exchange/convnet-course/inbound/")], "submissions not yet collected"
+
+
+def test_a_students_python_holds_no_course_version_of_an_exercise(class_hub: RunningHub) -> None:
+    code = "import course_lib.stand_ins as s; print(s.SHIPPED)"
+    assert _as(BAD, f'python -c "{code}"').stdout.split() == ["False"], "the students' Python: the kit's wheel"
+    assert _as(INSTRUCTOR, f'python -c "{code}"').stdout.split() == ["True"], "grading needs the course's versions"
 
 
 def test_idle_servers_are_culled(class_hub: RunningHub) -> None:
