@@ -30,6 +30,7 @@ c.JupyterHub.hub_port = port + 2
 c.JupyterHub.db_url = f"sqlite:///{state / 'hub' / 'jupyterhub.sqlite'}"
 c.JupyterHub.cookie_secret_file = str(state / "hub" / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(state / "hub" / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.pid_file = str(state / "hub" / "jupyterhub-proxy.pid")  # not in the folder it was started from
 c.JupyterHub.cleanup_servers = True  # a restarted hub starts each server again on login
 
 c.JupyterHub.authenticator_class = "pam"

@@ -90,9 +90,13 @@ def _pretrained(bench: Bench) -> list[str | None]:
     runs = bench.get("pretrained_runs", {})
     if "summary" not in runs:
         return [_one_run(_measured(bench), key) for key in PRETRAINED]
-    found = [f"{results.METHODS[key][0].removeprefix('pretrained: ')} {_pct(runs['summary'][key]['min'])} to "
-             f"{_pct(runs['summary'][key]['max'])}" for key in PRETRAINED]
+    found = [f"{results.METHODS[key][0].removeprefix('pretrained: ')} {_range(runs['summary'][key])}" for key in PRETRAINED]
     return [", ".join(found) + f" over {len(runs['rows'])} runs"]
+
+
+def _range(summary: dict[str, float]) -> str:
+    low, high = _pct(summary["min"]), _pct(summary["max"])
+    return f"{low} each time" if low == high else f"{low} to {high}"
 
 
 ACCURACIES: dict[str, Callable[[Bench], list[str | None]]] = {

@@ -128,3 +128,14 @@ def test_the_hub_limits_each_server_and_culls_idle_ones(tmp_path: Path, monkeypa
     (culler,) = config.JupyterHub.services
     assert culler["command"][-2:] == ["jupyterhub_idle_culler", "--timeout=1800"]
     assert "delete:servers" in config.JupyterHub.load_roles[0]["scopes"]
+
+
+def test_the_hub_writes_its_state_in_its_state_folder(tmp_path: Path, monkeypatch) -> None:
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setattr(hub.ClassHub, "course_dir", property(lambda self: tmp_path / "course"))
+    (tmp_path / "hub.json").write_text(json.dumps(_hub(tmp_path, port=_free_port()).settings()))
+    monkeypatch.setenv(hub.SETTINGS_VARIABLE, str(tmp_path / "hub.json"))
+    config = PyFileConfigLoader("jupyterhub_config.py", str(ROOT / "hub")).load_config()
+    files = [config.JupyterHub.pid_file, config.ConfigurableHTTPProxy.pid_file, config.JupyterHub.cookie_secret_file]
+    assert all(Path(f).is_relative_to(tmp_path) for f in files), files
