@@ -1,8 +1,9 @@
 """The ``convnet-course`` command (see README.md and INSTRUCTORS.md).
 
-Students and self-learners: ``update`` (their own copy in ``my-work/``), ``grade``. Instructors: ``release``, ``collect``,
-``autograde``; nbgrader's own commands do the rest (feedback, export). ``build`` runs
-the whole course (``make run``).
+Students and self-learners: ``update`` (their own copy in ``my-work/``) and ``grade``.
+Instructors: ``release``, ``kit``, ``collect``, ``autograde``, ``backup``, ``hub``;
+nbgrader's own commands do the rest (feedback, export). ``build`` runs the whole course
+(``make run``).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from pathlib import Path
 from .course import assignments
 from .release import made_beside_a_release
 
-PACKAGE_FILES = ("pyproject.toml", "README.md", "LICENSE", "course_lib")
+PACKAGE_FILES = ("pyproject.toml", "README.md", "course_lib")  # what pyproject.toml builds the wheel from
 INSTALL = """# The convnet course: student kit
 
 1. Python 3.11, on Linux or macOS (Windows: WSL). In a fresh environment:
@@ -64,11 +64,10 @@ def wheel_without_answers(root: Path, out: Path) -> Path:
             source = root / name
             if source.is_dir():
                 shutil.copytree(source, Path(tmp) / name, ignore=shutil.ignore_patterns("__pycache__"))
-                if name == "course_lib":
-                    stand_ins = Path(tmp) / name / "stand_ins.py"
-                    stand_ins.write_text(without_answers(stand_ins.read_text()))
-            elif source.is_file():
+            else:
                 shutil.copyfile(source, Path(tmp) / name)
+        stand_ins = Path(tmp) / "course_lib" / "stand_ins.py"
+        stand_ins.write_text(without_answers(stand_ins.read_text()))
         subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
                         "--wheel-dir", str(out), tmp], check=True)
     (wheel,) = out.glob("*.whl")
