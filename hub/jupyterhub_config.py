@@ -59,6 +59,8 @@ def _by_role(spawner) -> None:
     role = "instructor" if spawner.user.name == instructor else "student"
     spawner.environment = settings["environment"][role]
     spawner.cmd = [str(Path(settings["python"][role]) / "bin" / "jupyterhub-singleuser")]
+    if role == "instructor":  # autograding a class needs the machine's CPUs; the limits are the students'
+        spawner.mem_limit = spawner.cpu_limit = None
     spawner.notebook_dir = settings["course_dir"] if role == "instructor" else "~"
 
 

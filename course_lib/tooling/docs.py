@@ -54,7 +54,8 @@ def grading_speed(bench: Bench) -> str:
                           for r in run["rows"])
         lines.append(f"A class: {run['submissions']} submissions of {CHAPTERS.get(run['assignment'], run['assignment'])}, "
                      f"each kernel sandboxed: {rates}; so a class of {run['estimate_for']} in about "
-                     f"{run['estimated_minutes']:.0f} min (an estimate from that rate) ({_where(bench, 'class_grading')}).")
+                     f"{run['estimated_minutes']:.0f} min (an estimate from that rate) ({_where(bench, 'class_grading')}); "
+                     "a chapter whose submission takes longer above takes that many times longer for a class.")
     return " ".join(lines) or "The course has not measured its grading yet (`make bench`)."
 
 

@@ -239,6 +239,7 @@ class ClassHub:
             "c = get_config()  # noqa: F821\n"
             f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
             f"c.Exchange.root = {str(self.exchange)!r}\n"
+            "c.ExecutePreprocessor.timeout = 120  # the course's own (nbgrader_config.py): Validate on one CPU\n"
         )
         student = self.state / "jupyter" / "student"
         (student / "labconfig").mkdir(parents=True, exist_ok=True)
@@ -266,8 +267,9 @@ class ClassHub:
         env = {**self.environment("instructor"), "HOME": user.pw_dir}
         with tempfile.TemporaryDirectory(prefix="convnet-course-") as tmp:
             staging = Path(tmp)
-            for name in ("nbgrader_config.py", "solutions", "notebooks"):
+            for name in ("nbgrader_config.py", "solutions", "notebooks", "benchmarks/results.json"):
                 source = self.root / name
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 if source.is_dir():
                     shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
                 else:
@@ -347,7 +349,7 @@ from pathlib import Path
 from course_lib.tooling.workcopy import bring
 source, course = map(Path, sys.argv[1:3])
 course.mkdir(mode=0o700, exist_ok=True)
-items = [source / name for name in ("nbgrader_config.py", "solutions")]  # notebooks/: Formgrader's Generate
+items = [source / name for name in ("nbgrader_config.py", "solutions", "benchmarks")]  # notebooks/: Generate
 print("\\n".join(bring(source, course, items, "the course folder", aside="course-updates")))
 """  # run as the instructor: brings the course's files without overwriting the instructor's edits
 
