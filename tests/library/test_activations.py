@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import control, figures_closed, shown
+from helpers import control, shown
 
 from course_lib import activations, models
 from course_lib.backend import keras
@@ -54,8 +55,13 @@ def test_channel_grid_scales_each_channel_and_leaves_gaps():
         activations.channel_grid(maps[np.newaxis])
 
 
-def test_show_channel_grid():
-    figures_closed(lambda: activations.show_channel_grid(np.random.rand(7, 7, 40), "conv4", max_channels=32))
+def test_show_channel_grid_draws_the_channels_it_says():
+    fig = activations.show_channel_grid(np.random.default_rng(0).random((7, 7, 40)), "conv4", max_channels=32)
+    (ax,) = fig.axes
+    assert ax.get_title() == "conv4: 32 of 40 channels of 7x7"
+    grid = np.asarray(ax.get_images()[0].get_array())
+    assert grid.shape[0] >= 2 * 7 and grid.shape[1] >= 16 * 7, "two rows of sixteen 7x7 channels"
+    plt.close(fig)
 
 
 def test_activation_explorer():

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import control, figures_closed, shown
+from helpers import control, shown
 
 from course_lib import filters, models
 
@@ -36,8 +37,14 @@ def test_filter_visualizer_on_a_fixed_size_sequential_model():
     assert images.shape == (3, 64, 64, 3), "a fixed-size model sets the image size"
 
 
-def test_show_patterns():
-    figures_closed(lambda: filters.show_patterns(np.zeros((3, 8, 8, 3), "uint8"), [0, 5, 9], "layer"))
+def test_show_patterns_titles_each_pattern_by_its_filter():
+    patterns = np.stack([np.full((8, 8, 3), value, "uint8") for value in (0, 120, 250)])
+    fig = filters.show_patterns(patterns, [0, 5, 9], "layer")
+    drawn = [ax for ax in fig.axes if ax.get_images()]
+    assert [ax.get_title() for ax in drawn] == ["filter 0", "filter 5", "filter 9"]
+    assert [int(np.asarray(ax.get_images()[0].get_array()).mean()) for ax in drawn] == [0, 120, 250]
+    assert fig._suptitle.get_text() == "layer"
+    plt.close(fig)
 
 
 def test_filter_explorer():

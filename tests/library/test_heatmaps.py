@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from helpers import control, figures_closed, shown
@@ -86,10 +87,32 @@ def test_side_by_side():
     assert both[:, :224].max() == 0 and both[:, 224:].min() == 255
 
 
-def test_figures():
+def test_the_grad_cam_figure_shows_each_map_over_its_photo_where_it_peaks():
     image = np.zeros((30, 40, 3), "uint8")
-    figures_closed(lambda: heatmaps.show_grad_cams([image, image], [np.eye(3), np.ones((3, 3))], ["a", "b"]))
-    figures_closed(lambda: heatmaps.show_occlusion_vs_grad_cam(image, np.random.randn(4, 5), np.eye(3)))
+    peak = np.zeros((3, 4))
+    peak[2, 3] = 1.0  # bottom right
+    fig = heatmaps.show_grad_cams([image, image], [peak, np.ones((3, 3))], ["a", "b"])
+    photo, raw, over = fig.axes[0], fig.axes[1], fig.axes[2]
+    assert photo.get_title() == "a" and raw.get_title() == "heatmap (3x4)"
+    shown = raw.get_images()[0]
+    assert shown.get_extent() == [0, 40, 30, 0], "stretched over the photo's own coordinates"
+    assert shown.get_clim() == (0, 1) and shown.get_cmap().name == heatmaps.HEATMAP_CMAP
+    laid = np.asarray(over.get_images()[0].get_array())
+    assert laid.shape == (30, 40, 3)
+    brightest = np.unravel_index(laid.sum(axis=-1).argmax(), laid.shape[:2])
+    assert brightest[0] >= 20 and brightest[1] >= 30, f"the overlay peaks bottom right, not at {brightest}"
+    plt.close(fig)
+
+
+def test_the_occlusion_figure_puts_both_maps_over_the_photo():
+    image = np.full((30, 40, 3), 100, "uint8")
+    drops = np.zeros((4, 5))
+    drops[0, 0] = 0.3  # hiding the top left costs the score most
+    fig = heatmaps.show_occlusion_vs_grad_cam(image, drops, np.eye(3))
+    assert [ax.get_title() for ax in fig.axes] == ["photo", "occlusion: score drop (4x5 patches)", "Grad-CAM (3x3)"]
+    occlusion = np.asarray(fig.axes[1].get_images()[0].get_array()).astype(int)
+    assert np.abs(occlusion[:6, :6] - 100).sum() > np.abs(occlusion[-6:, -6:] - 100).sum(), "its peak, top left"
+    plt.close(fig)
 
 
 def test_grad_cam_explorer(tiny_classifier):

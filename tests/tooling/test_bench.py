@@ -57,9 +57,11 @@ def test_merge_stamps_the_section_and_a_full_run_marks_nothing_apart() -> None:
     assert "Measured apart" not in bench.markdown(fresh) and "a section measured apart" not in bench.markdown(fresh)
 
 
-def test_an_unknown_section_is_refused() -> None:
-    with pytest.raises(SystemExit):
+def test_an_unknown_section_is_refused(capsys) -> None:
+    with pytest.raises(SystemExit) as refused:
         bench.main(["--only", "no_such_section"])
+    assert refused.value.code == 2
+    assert "invalid choice: 'no_such_section'" in capsys.readouterr().err
 
 
 def test_a_failed_course_run_writes_nothing(tmp_path, monkeypatch) -> None:
