@@ -259,16 +259,19 @@ class ClassHub:
 
     def _instructor_course(self) -> None:
         """The instructor's course folder, made and filled by the instructor's account,
-        never by root in a folder they own: what is missing is copied from the
-        repository (their own edits stay), then every student is registered in its
-        gradebook, by nbgrader running as the instructor."""
+        never by root in a folder they own: the repository's ``nbgrader_config.py``,
+        ``solutions/`` and benchmarks are brought in without overwriting their edits
+        (:func:`.workcopy.bring`), then every student is registered in its gradebook, by
+        nbgrader running as the instructor."""
         user = pwd.getpwnam(self.instructor)
         as_instructor = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [], "cwd": "/"}
         env = {**self.environment("instructor"), "HOME": user.pw_dir}
         with tempfile.TemporaryDirectory(prefix="convnet-course-") as tmp:
             staging = Path(tmp)
-            for name in ("nbgrader_config.py", "solutions", "notebooks", "benchmarks/results.json"):
+            for name in ("nbgrader_config.py", "solutions", "benchmarks/results.json"):
                 source = self.root / name
+                if not source.exists():  # no benchmarks yet: the boxes say "not measured"
+                    continue
                 (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 if source.is_dir():
                     shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))

@@ -398,7 +398,7 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
     nbformat.write(nb, edited)
     newer = tmp_path / "course"  # the repository after git pull: a fixed exercise in both folders
     newer.mkdir()
-    for item in ("pyproject.toml", "README.md", "nbgrader_config.py", "course_lib", "solutions", "notebooks", "hub"):
+    for item in ("pyproject.toml", "README.md", "nbgrader_config.py", "course_lib", "solutions", "notebooks", "hub", "benchmarks"):
         copy = shutil.copytree if (ROOT / item).is_dir() else shutil.copyfile
         copy(ROOT / item, newer / item, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / item).is_dir() else {}))
     untouched = "01-convnet-basics/01-convnet-basics.ipynb"
