@@ -129,7 +129,7 @@ def _hub(args: argparse.Namespace) -> int:
                    ssl_cert=Path(args.ssl_cert).resolve() if args.ssl_cert else None,
                    ssl_key=Path(args.ssl_key).resolve() if args.ssl_key else None,
                    mem_limit=args.mem_limit, cpu_limit=args.cpu_limit, cull_idle=args.cull_idle)
-    hub.setup()
+    hub.setup(ports=not args.setup_only)
     print(f"course folder: {hub.course_dir} (the instructor's, with the gradebook)")
     print(f"accounts and first passwords: {hub.state / 'accounts.csv'} (root only)")
     scheme = "https" if args.ssl_cert else "http"
@@ -215,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     hub.add_argument("--cull-idle", type=int, default=3600, metavar="SECONDS",
                      help="stop a server idle this long; its files stay (default: 3600)")
     hub.add_argument("--setup-only", action="store_true",
-                     help="set everything up (after git pull: bring the course up to date), do not start the hub")
+                     help="set everything up (after git pull: bring the course up to date), do not start the hub; "
+                     "its ports may be in use (by the hub itself)")
     hub.set_defaults(run=_hub)
 
     build = commands.add_parser("build", help="execute every chapter into build/: the lesson as released (HTML + results.json)")

@@ -109,8 +109,9 @@ class ClassHub:
         return Path(pwd.getpwnam(self.instructor).pw_dir) / COURSE_FOLDER
 
     # -- checks ---------------------------------------------------------------------
-    def check(self) -> None:
-        """Refuse, with what to do, where the hub cannot run."""
+    def check(self, ports: bool = True) -> None:
+        """Refuse, with what to do, where the hub cannot run (its ports: only when it is
+        to start, not for a set-up or update while it runs)."""
         if os.geteuid() != 0:
             raise HubError("The class hub must run as root: it creates local accounts and starts each "
                            "person's server as that person. Run it with sudo (sudo make hub).")
@@ -118,7 +119,7 @@ class ClassHub:
             if shutil.which(tool) is None:
                 raise HubError(f"{tool} is missing: JupyterHub's proxy runs on Node.js. Install it "
                                "(Debian: apt-get install nodejs npm) and start the hub again.")
-        for port in (self.port, self.port + 1, self.port + 2):  # public, proxy API, hub API
+        for port in (self.port, self.port + 1, self.port + 2) if ports else ():  # public, proxy API, hub API
             with socket.socket() as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
@@ -152,9 +153,9 @@ class ClassHub:
                            "folder (train/, validation/, test/), or leave it out to use the shipped photos.")
 
     # -- set-up ---------------------------------------------------------------------
-    def setup(self) -> None:
+    def setup(self, ports: bool = True) -> None:
         """Everything the hub needs, from the repository's files; safe to run again."""
-        self.check()
+        self.check(ports)
         self.state.mkdir(parents=True, exist_ok=True)
         self.state.chmod(0o755)
         self._environment()

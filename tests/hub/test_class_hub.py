@@ -389,7 +389,7 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
     """Mid-term, after git pull: make hub again (--setup-only while the hub runs)."""
     import shutil
 
-    from classhub import _free_port, hub_command
+    from classhub import hub_command
 
     name = f"{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
     edited = class_hub.course / "solutions" / name
@@ -407,9 +407,11 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
         nb.cells.append(nbformat.v4.new_markdown_cell("## A fixed exercise"))
         nbformat.write(nb, newer / "solutions" / changed)
 
-    command = hub_command(_free_port(), "--setup-only")
+    command = hub_command(class_hub.port, "--setup-only")  # on the running hub's own port
     command[command.index("--course") + 1] = str(newer)
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr + done.stdout
+    out = done.stdout
 
     assert "My own note for this class." in edited.read_text(), "the instructor's edit is kept"
     (aside,) = (class_hub.course / "course-updates").glob(f"*/solutions/{name}")

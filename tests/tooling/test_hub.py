@@ -42,6 +42,7 @@ def test_it_refuses_a_taken_port(tmp_path: Path, monkeypatch) -> None:
             _hub(tmp_path, port=port).check()
         with pytest.raises(HubError, match=f"Port {port} .*is taken"):  # the proxy's API port, one below
             _hub(tmp_path, port=port - 1).check()
+        _hub(tmp_path, port=port).check(ports=False)  # --setup-only: an update while the hub runs on its port
 
 
 @pytest.mark.parametrize("students, message", [
