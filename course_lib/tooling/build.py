@@ -5,10 +5,10 @@ For each assignment in ``solutions/`` the source notebook is executed (full mode
 the executed lesson as a student may see it (:func:`as_released`: exercises as released,
 no solution, no hidden test, no output of a graded cell), as a notebook and an HTML page;
 the instructor's executed copy, with every answer and hidden test, only when asked for
-(``solutions=True``: ``build/instructor/``). ``build/results.json`` sums up what ran, on which photos, how long it took,
-and what the notebooks measured (read from their kernels: :mod:`.measurements`), and
-``build/site/index.html`` links it all: each chapter with its first figures, the results
-table, and how to start. The photos are found once, before the first notebook (see
+(``solutions=True``: ``build/instructor/``). ``build/results.json`` sums up what ran, on
+which photos, how long it took, and what the notebooks measured (read from their
+kernels: :mod:`.measurements`), and ``build/site/index.html`` links it all: each chapter
+with its first figures, the results table, and how to start. The photos are found once, before the first notebook (see
 :mod:`course_lib.sources`); where that is the course's sample, every notebook is told to
 use it (``COURSE_DATA=sample``) rather than to try a download again, and the site says so.
 """
@@ -21,10 +21,10 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearSolutions
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
+from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearSolutions
 from tqdm.auto import tqdm
 
 from .. import settings, sources
