@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from course_lib import data  # noqa: E402
+from course_lib.tooling import cells  # noqa: E402
 from course_lib.explorer import FigureExplorer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,20 +60,29 @@ def make_folder(root: Path, per_class: int = 3) -> Path:
 
 # --- what students must never be given ---------------------------------------------
 
-_SECRET_BLOCKS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
+_BLOCKS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
+
+
+def hidden_lines(nb: nbformat.NotebookNode, kinds: tuple[str, ...] = ("SOLUTION", "HIDDEN TESTS")) -> tuple[set[str], set[str]]:
+    """Lines of a source notebook's answers (code, and written answers in Markdown) and
+    hidden tests (``kinds``) of at least 12 characters that no other part of it shows, and
+    every other line."""
+    hidden, shown = set(), set()
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cells.is_solution(cell):
+            hidden.update(line.strip() for line in cell.source.splitlines() if "SOLUTION" in kinds)
+            continue
+        for match in _BLOCKS.finditer(cell.source):
+            hidden.update(line.strip() for line in match.group(2).splitlines() if match.group(1) in kinds)
+        shown.update(line.strip() for line in _BLOCKS.sub("", cell.source).splitlines())
+    return {line for line in hidden - shown if len(line) >= 12}, shown
 
 
 def secret_lines(solutions: Path, release: Path | None = None, kinds: tuple[str, ...] = ("SOLUTION", "HIDDEN TESTS")) -> set[str]:
-    """Every line of an answer or a hidden test (``kinds``) in the source notebooks under
-    ``solutions`` (at least 12 characters, and not also in the release notebooks under
-    ``release``, which a student has anyway)."""
+    """:func:`hidden_lines` of every source notebook under ``solutions``, less those the
+    release notebooks under ``release`` hold (a student has them anyway)."""
     given = "".join(p.read_text() for p in release.rglob("*.ipynb")) if release else ""
-    found = set()
-    for notebook in solutions.rglob("*.ipynb"):
-        for cell in nbformat.read(notebook, as_version=4).cells:
-            for kind, block in _SECRET_BLOCKS.findall(cell.source):
-                if kind in kinds:
-                    found |= {line.strip() for line in block.splitlines() if len(line.strip()) >= 12}
+    found = set().union(*(hidden_lines(nbformat.read(p, as_version=4), kinds)[0] for p in solutions.rglob("*.ipynb")))
     return {line for line in found if json.dumps(line)[1:-1] not in given}
 
 

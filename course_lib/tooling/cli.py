@@ -26,7 +26,8 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _release(args: argparse.Namespace) -> int:
-    lines = release(_root(args), args.assignments or None) + docs.update(_root(args))
+    root = _root(args)
+    lines = release(root, args.assignments or None) + docs.update(root)
     print("\n".join(lines) if lines else "notebooks/ is already up to date with solutions/")
     return 0
 

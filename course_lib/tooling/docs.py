@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from .expectations import Bench, features_saved, load
+from .expectations import Bench, duration, features_saved, load
 
 DOCS = ("README.md", "INSTRUCTORS.md")
 _REGION = re.compile(r"(<!-- benchmarks: (\w+) -->\n)(.*?)(<!-- /benchmarks -->)", re.S)
@@ -26,16 +26,12 @@ def _where(bench: Bench, section: str) -> str:
     return f"`make bench`, {stamp['date'][:10]}, on {stamp['cpu']['cores']} cores of an {stamp['cpu']['model']}"
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
-
-
 def course_times(bench: Bench) -> str:
     """How long the whole course takes in full mode, chapter by chapter."""
     run = bench.get("course")
     if not run:
         return "The course has not measured its full run yet (`make bench`)."
-    chapters = ", ".join(f"{CHAPTERS.get(n['assignment'], n['assignment'])} {_duration(n['seconds'])}"
+    chapters = ", ".join(f"{CHAPTERS.get(n['assignment'], n['assignment'])} {duration(n['seconds'])}"
                          for n in run["notebooks"])
     cached = run["measurements"].get("feature_extraction", {}).get("features_from_cache")
     return (f"The whole course in full mode on the book's photos: **{run['wall_s'] / 60:.0f} min** ({chapters}; "

@@ -36,7 +36,7 @@ def _pct(value: float) -> str:
     return f"{100 * value:.1f} %"
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     return f"{seconds:.0f} seconds" if seconds < 90 else f"{seconds / 60:.0f} minutes"
 
 
@@ -51,9 +51,9 @@ def _cores(bench: Bench) -> int | None:
 def _run_time(bench: Bench, assignment: str) -> str:
     cpu = {n["assignment"]: n["seconds"] for n in bench.get("course", {}).get("notebooks", [])}
     gpu = {n["assignment"]: n["seconds"] for n in bench.get("gpu", {}).get("notebooks", [])}
-    line = (f"- **Run time**: {_duration(cpu[assignment])} on a CPU with {_cores(bench)} cores (one full run)"
+    line = (f"- **Run time**: {duration(cpu[assignment])} on a CPU with {_cores(bench)} cores (one full run)"
             if assignment in cpu else "- **Run time**: not measured yet on a CPU")
-    line += f"; {_duration(gpu[assignment])} with a GPU." if assignment in gpu else "; with a GPU: not measured yet."
+    line += f"; {duration(gpu[assignment])} with a GPU." if assignment in gpu else "; with a GPU: not measured yet."
     if assignment == "02-pretrained-convnets" and _measured(bench).get("feature_extraction", {}).get("features_from_cache"):
         line += " " + features_saved(bench)
     return line

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT
+from helpers import ROOT, hidden_lines
 
 from course_lib.tooling import cells, expectations
 from course_lib.tooling.course import assignments
@@ -106,23 +106,9 @@ def test_chapter_2_uses_the_image_size_its_validation_photos_chose() -> None:
     )
 
 
-def _hidden_lines(nb: nbformat.NotebookNode) -> tuple[set[str], set[str]]:
-    """Lines of solutions and hidden tests, and every other line of the source notebook."""
-    hidden, shown = set(), set()
-    block = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown" and cells.is_solution(cell):
-            hidden.update(line.strip() for line in cell.source.splitlines())
-            continue
-        for match in block.finditer(cell.source):
-            hidden.update(line.strip() for line in match.group(2).splitlines())
-        shown.update(line.strip() for line in block.sub("", cell.source).splitlines())
-    return {line for line in hidden - shown if len(line) >= 12}, shown
-
-
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_holds_no_solution_or_hidden_test(assignment: str) -> None:
-    hidden, _ = _hidden_lines(nbformat.read(_source_notebook(assignment), as_version=4))
+    hidden, _ = hidden_lines(nbformat.read(_source_notebook(assignment), as_version=4))
     assert hidden, "the source notebook should hold solutions and hidden tests"
     (release,) = sorted((ROOT / "notebooks" / assignment).glob(f"{assignment}*.ipynb"))
     text = "\n".join(cell.source for cell in nbformat.read(release, as_version=4).cells)

@@ -27,7 +27,7 @@ def test_a_backup_holds_the_records_and_the_exchange_and_restores(tmp_path: Path
     exchange = tmp_path / "exchange" / "convnet-course" / "inbound"
     exchange.mkdir(parents=True)
     (exchange / "bob+00-getting-started+2026").mkdir()
-    writer = sqlite3.connect(course / "gradebook.db")  # formgrader in the middle of a write
+    writer = sqlite3.connect(course / "gradebook.db")  # a write transaction holds the gradebook meanwhile
     writer.execute("BEGIN IMMEDIATE")
 
     assert cli.main(["--course", str(course), "backup", "--exchange", str(tmp_path / "exchange"),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from answers import strip_markers
 from helpers import ROOT, readable_text, secret_lines
 from nbclient import NotebookClient
 
@@ -62,8 +63,7 @@ def test_chapter_0_runs_from_the_kit_alone(kit: Path, tmp_path: Path, monkeypatc
                if cells.is_solution(c) and c.cell_type == "code"}
     for cell in nb.cells:
         if cells.is_solution(cell) and cell.cell_type == "code":
-            lines = answers[cells.grade_id(cell)].splitlines()
-            cell.source = "\n".join(line for line in lines if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+            cell.source = strip_markers(answers[cells.grade_id(cell)])
     nb.cells.insert(0, nbformat.v4.new_code_cell("import course_lib, course_lib.stand_ins as s\nprint(course_lib.__file__, s.SHIPPED)"))
 
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()

@@ -238,7 +238,7 @@ def test_a_docs_region_is_written_from_the_benchmarks() -> None:
     bench = {"course": run, "date": "2030-01-02 03:04", "cpu": {"cores": 8, "model": "Example CPU"}}
     written = docs.filled(text, bench)
     assert "old figure" not in written and written.startswith("a\n<!-- benchmarks: course_times -->\n")
-    assert "**10 min** (chapter 1 8 min, chapter 3 60 s;" in written and "2030-01-02, on 8 cores of an Example CPU" in written
+    assert "**10 min** (chapter 1 8 minutes, chapter 3 60 seconds;" in written and "2030-01-02, on 8 cores of an Example CPU" in written
     assert "not measured" in docs.filled(text, {})
     with pytest.raises(ValueError, match="nothing"):
         docs.filled("<!-- benchmarks: nothing -->\n<!-- /benchmarks -->", {})
