@@ -63,7 +63,7 @@ grade: $(STAMP)
 	$(BIN)/convnet-course grade $(NB)
 
 bench: release
-	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m course_tools.bench $(BENCH_ARGS)
 
 hub: release
 	$(BIN)/convnet-course hub $(HUB_ARGS)

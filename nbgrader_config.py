@@ -17,24 +17,24 @@ c.ExecutePreprocessor.timeout = 120
 c.LateSubmissionPlugin.penalty_method = "zero"
 
 # Each notebook's "What to expect" box and its measured tables are written from the
-# course's benchmarks when the release is generated (course_lib/tooling/expectations.py).
+# course's benchmarks when the release is generated (course_tools/expectations.py).
 from pathlib import Path  # noqa: E402
 
-from course_lib.tooling.expectations import generate_preprocessors  # noqa: E402
+from course_tools.expectations import generate_preprocessors  # noqa: E402
 
 c.GenerateAssignment.preprocessors = generate_preprocessors()
 c.FromBenchmarks.benchmarks = str(Path(__file__).parent / "benchmarks" / "results.json")
 
 # nbgrader fails a test cell that writes to stderr (a warning, a progress bar): in this
 # course only a failed assertion costs points, so a graded cell's stderr is kept as stdout.
-from course_lib.tooling.streams import autograde_preprocessors  # noqa: E402
+from course_tools.streams import autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 
 # Feedback pages show each test's message, never the hidden tests' code or a traceback that
 # quotes it; what a submission outputs (HTML, JavaScript, raw HTML in Markdown) never runs
 # in the browser of whoever reads its feedback or grades it in formgrader.
-from course_lib.tooling.feedback import Inert, feedback_preprocessors  # noqa: E402
+from course_tools.feedback import Inert, feedback_preprocessors  # noqa: E402
 
 c.GenerateFeedback.preprocessors = feedback_preprocessors()
 c.HTMLExporter.preprocessors = [Inert]

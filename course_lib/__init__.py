@@ -20,7 +20,7 @@ the test cells use) and :mod:`.backend`, the only module that imports TensorFlow
 calls ``backend.configure()`` in its first cell.
 
 The tools that run the course (nbgrader, the classroom, the build, the command line)
-live apart, in :mod:`course_lib.tooling`; nothing here imports them.
+live apart, in :mod:`course_tools`; nothing here imports them.
 """
 
 __version__ = "0.1.0"

@@ -75,7 +75,7 @@ def configure() -> None:
       Full mode keeps the graphs; :func:`compiled` keeps its graphs in both modes.
     - Under nbgrader's *Validate*, which reads anything a test cell writes to stderr as a
       failed test, stderr goes to stdout: a correct answer that warns validates, as it
-      keeps its points in autograding (``course_lib.tooling.streams``).
+      keeps its points in autograding (``course_tools.streams``).
     """
     from . import settings
 

@@ -115,7 +115,7 @@ def _message(exercise: str, name: str) -> str:
 
 
 # --- what test cells build their cases from --------------------------------------------
-# Test cells run in the grader, outside the student's kernel (course_lib.tooling.verdict);
+# Test cells run in the grader, outside the student's kernel (course_tools.verdict);
 # what they pass to an answer must cross to the kernel. A function written in a test cell
 # crosses as a call back to the grader, which gradients cannot follow; these are made again
 # in the kernel instead (remote.recipe), and this layer is known to Keras on both sides.

@@ -2,7 +2,7 @@
 that runs in the student's kernel.
 
 When a class is autograded, the student's notebook runs in a sandboxed kernel, and each
-test cell runs outside it, in the grader (:mod:`course_lib.tooling.verdict`): nothing the
+test cell runs outside it, in the grader (:mod:`course_tools.verdict`): nothing the
 student's code does can change a verdict. A test that calls ``to_batch(image)`` calls a
 stand-in that writes ``image`` into a folder the kernel can read, asks the kernel to run
 :func:`serve`, and reads back what the student's ``to_batch`` returned.
@@ -65,7 +65,7 @@ def _weights_digest(value: Any) -> str | None:
 
 def _course_function(name: str) -> Callable[..., Any]:
     module, _, qualname = name.partition(":")
-    if not module.startswith("course_lib.") or module.startswith(("course_lib.tooling", "course_lib.stand_ins")):
+    if not module.startswith("course_lib.") or module.startswith("course_lib.stand_ins"):
         raise CrossingError(f"{name} is not a function of the course")
     try:
         found: Any = importlib.import_module(module)
@@ -151,7 +151,7 @@ class Codec:
             return self._array(keras.ops.convert_to_numpy(value), "__tensor__")
         if callable(value):
             module = getattr(value, "__module__", "") or ""
-            if module.startswith("course_lib.") and not module.startswith(("course_lib.tooling", "course_lib.stand_ins")):
+            if module.startswith("course_lib.") and not module.startswith("course_lib.stand_ins"):
                 return {"__course__": f"{module}:{value.__qualname__}"}
             return {"__function__": self.share(value)}
         raise CrossingError(f"a {type(value).__module__}.{type(value).__qualname__} cannot be passed to or from the kernel")

@@ -26,7 +26,7 @@ import numpy as np
 from . import checks
 
 COURSE: dict[str, Callable[..., Any]] = {}  # exercise function name -> the course's version
-SHIPPED = True  # False in the student kit (course_lib.tooling.kit), which leaves the course's versions out
+SHIPPED = True  # False in the student kit (course_tools.kit), which leaves the course's versions out
 
 
 def _stands_in(function: Callable[..., Any]) -> Callable[..., Any]:

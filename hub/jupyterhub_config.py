@@ -4,7 +4,7 @@ It reads the class from the ``hub.json`` that ``convnet-course hub`` writes (nam
 ``CONVNET_HUB_SETTINGS``): local accounts log in with their password (PAM); each
 person's server is JupyterLab, started as that person by the hub. The instructor's
 opens in the course folder with nbgrader's Formgrader; the students' in their home with
-nbgrader's Assignments only (see course_lib/tooling/hub.py).
+nbgrader's Assignments only (see course_tools/hub.py).
 """
 
 import json

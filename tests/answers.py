@@ -22,11 +22,11 @@ from pathlib import Path
 import nbformat
 from helpers import ROOT
 
-from course_lib.tooling import cells, sandbox
-from course_lib.tooling.config import CONFIG_FILE
-from course_lib.tooling.course import notebook_name
-from course_lib.tooling.reports import Report
-from course_lib.tooling.scratch import ScratchCourse
+from course_tools import cells, sandbox
+from course_tools.config import CONFIG_FILE
+from course_tools.course import notebook_name
+from course_tools.reports import Report
+from course_tools.scratch import ScratchCourse
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from course_lib import data  # noqa: E402
-from course_lib.tooling import cells  # noqa: E402
+from course_tools import cells  # noqa: E402
 from course_lib.explorer import FigureExplorer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -56,7 +56,7 @@ def test_only_the_backend_imports_tensorflow() -> None:
 
 
 def test_the_library_never_imports_the_course_tooling() -> None:
-    tooling = ("nbgrader", "nbclient", "nbconvert", "course_lib.tooling", ".tooling")
+    tooling = ("nbgrader", "nbclient", "nbconvert", "course_tools")
     offenders = {
         p.name: sorted(n for n in imported(p) if n.startswith(tooling))
         for p in LIBRARY
@@ -73,7 +73,7 @@ def test_what_a_notebook_imports_loads_no_grading_code() -> None:
         "import importlib, json, sys\n"
         f"for name in {modules!r}: importlib.import_module(name)\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('nbgrader', 'nbclient', 'nbconvert')"
-        " or m.startswith('course_lib.tooling'))))"
+        " or m.startswith('course_tools'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []

@@ -56,7 +56,8 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_the_wheel_ships_the_sample_photos_and_their_license(tmp_path: Path) -> None:
     """A pip install has the photos and their CC BY-SA notice; the Kaggle photos never ship."""
     source = tmp_path / "source"  # a copy: building writes build/ and *.egg-info beside the sources
-    shutil.copytree(ROOT / "course_lib", source / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("course_lib", "course_tools"):
+        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     built = subprocess.run(
@@ -77,6 +78,7 @@ def test_the_wheel_ships_the_sample_photos_and_their_license(tmp_path: Path) -> 
         assert sample + notice in names
     assert "Creative Commons Attribution-ShareAlike 4.0" in license_text and "Apache License 2.0" in license_text
     assert "course_lib/resources/imagenet_classes.tsv" in names
+    assert {"course_tools/templates/site.html.j2", "course_tools/bench/__main__.py"} <= names
     assert not [n for n in names if re.search(r"(cat|dog)\.\d+\.jpg$", n)], "Kaggle photos must never ship"
     size = sum(p.stat().st_size for p in sources.SAMPLE_ROOT.rglob("*") if p.is_file())
     assert size < 3_000_000, f"the sample is {size / 1e6:.1f} MB; keep it under 3 MB"

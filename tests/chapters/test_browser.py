@@ -26,8 +26,8 @@ import nbformat
 import pytest
 from helpers import ROOT
 
-from course_lib.tooling import cells
-from course_lib.tooling.course import assignments, notebook_name
+from course_tools import cells
+from course_tools.course import assignments, notebook_name
 
 pytestmark = pytest.mark.browser
 
@@ -278,7 +278,7 @@ def test_validate_in_jupyterlab(page, lab: Lab) -> None:
 
 def test_course_site_renders(page, tmp_path: Path) -> None:
     """The static site `make run` writes, built here from a small executed notebook."""
-    from course_lib.tooling import site
+    from course_tools import site
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# 09 · A chapter"), nbformat.v4.new_code_cell("print('hi')")]

@@ -24,10 +24,10 @@ import test_visualizing_answers
 from answers import SHORTCUT, Exercise, strip_markers
 from helpers import ROOT
 
-from course_lib.tooling import cells, sandbox
-from course_lib.tooling.config import CONFIG_FILE
-from course_lib.tooling.course import notebook_name
-from course_lib.tooling.scratch import ScratchCourse
+from course_tools import cells, sandbox
+from course_tools.config import CONFIG_FILE
+from course_tools.course import notebook_name
+from course_tools.scratch import ScratchCourse
 
 CHAPTERS = {
     module.ASSIGNMENT: module.EXERCISES

@@ -12,10 +12,10 @@ import nbformat
 import pytest
 from helpers import ROOT, hidden_lines
 
-from course_lib.tooling import cells, expectations
-from course_lib.tooling.course import assignments
-from course_lib.tooling.release import made_beside_a_release
-from course_lib.tooling.scratch import ScratchCourse
+from course_tools import cells, expectations
+from course_tools.course import assignments
+from course_tools.release import made_beside_a_release
+from course_tools.scratch import ScratchCourse
 
 ASSIGNMENTS = assignments(ROOT)
 

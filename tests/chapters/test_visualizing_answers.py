@@ -14,7 +14,7 @@ import numpy as np
 from answers import SHORTCUT, Exercise, Right, Wrong, assert_fair
 from helpers import ROOT
 
-from course_lib.tooling import cells
+from course_tools import cells
 
 ASSIGNMENT = "03-visualizing-convnets"
 

@@ -63,7 +63,7 @@ def remove_accounts() -> None:
 
 
 def hub_command(port: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "course_lib.tooling.cli", "--course", str(ROOT), "hub",
+    return [sys.executable, "-m", "course_tools.cli", "--course", str(ROOT), "hub",
             "--state", str(STATE), "--instructor", INSTRUCTOR, "--students", ",".join(STUDENTS),
             "--port", str(port), *extra]
 

@@ -364,7 +364,7 @@ def test_one_backup_holds_the_gradebook_and_the_exchange(class_hub: RunningHub, 
     import sys
     import tarfile
 
-    command = [sys.executable, "-m", "course_lib.tooling.cli", "--course", str(class_hub.course), "backup",
+    command = [sys.executable, "-m", "course_tools.cli", "--course", str(class_hub.course), "backup",
                "--exchange", str(class_hub.state / "exchange"), "--out", str(tmp_path)]
     subprocess.run(command, capture_output=True, text=True, check=True)
     (archive,) = tmp_path.glob("convnet-course-backup-*.tar.gz")

@@ -17,7 +17,7 @@ import pytest
 from helpers import ROOT
 from test_classroom import ASSIGNMENT, NAME, _set, _variant
 
-from course_lib.tooling import cells, classroom, sandbox
+from course_tools import cells, classroom, sandbox
 
 pytestmark = pytest.mark.skipif(bool(sandbox.unavailable()), reason=f"no sandbox here: {sandbox.unavailable()}")
 
@@ -251,7 +251,7 @@ def test_class_grading_refuses_without_a_sandbox_unless_told(tmp_path: Path, mon
 
 
 def test_default_workers_are_the_cpus_this_process_may_use() -> None:
-    code = "import os; os.sched_setaffinity(0, {0}); from course_lib.tooling import classroom; print(classroom.usable_cpus())"
+    code = "import os; os.sched_setaffinity(0, {0}); from course_tools import classroom; print(classroom.usable_cpus())"
     one = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert one.stdout.strip() == "1"
     assert classroom.usable_cpus() == min(len(os.sched_getaffinity(0)), classroom.usable_cpus())
@@ -275,7 +275,7 @@ def test_formgrader_shows_a_submissions_html_inert(attacked) -> None:
     from nbconvert.exporters import HTMLExporter
     from nbgrader.server_extensions.formgrader import handlers
 
-    from course_lib.tooling import config
+    from course_tools import config
 
     root, _ = attacked
     settings = config.nbgrader_config(root)
@@ -290,9 +290,9 @@ def test_formgrader_shows_a_submissions_html_inert(attacked) -> None:
 
 
 def test_the_lock_holds_while_a_worker_of_a_killed_autograde_lives(tmp_path: Path) -> None:
-    from course_lib.tooling import grading
+    from course_tools import grading
 
-    worker = "import sys, time; from course_lib.tooling import grading; grading.worker_started(sys.argv[1]); "
+    worker = "import sys, time; from course_tools import grading; grading.worker_started(sys.argv[1]); "
     worker += "print('ready', flush=True); time.sleep(60)"
     # a worker left behind by a killed autograde: it holds the workers' lock while it lives
     holder = subprocess.Popen([sys.executable, "-c", worker, str(tmp_path)], stdout=subprocess.PIPE, text=True)
@@ -327,11 +327,11 @@ def test_the_courses_own_answer_earns_nothing_even_with_the_guard_off(attacked, 
 def test_formgraders_autograde_waits_for_a_class_autograde(tmp_path: Path) -> None:
     """nbgrader's own autograde (formgrader's button) is refused while convnet-course
     autograde holds the course, and a class autograde is refused while it runs."""
-    from course_lib.tooling import grading
-    from course_lib.tooling.scratch import ScratchCourse
+    from course_tools import grading
+    from course_tools.scratch import ScratchCourse
 
     course = ScratchCourse(ROOT, tmp_path / "course")
-    holder = "import sys, time; from course_lib.tooling import grading\nwith grading.exclusive(sys.argv[1]):\n"
+    holder = "import sys, time; from course_tools import grading\nwith grading.exclusive(sys.argv[1]):\n"
     holder += "    print('ready', flush=True); time.sleep(60)"
     run = subprocess.Popen([sys.executable, "-c", holder, str(course.workdir)], stdout=subprocess.PIPE, text=True)
     try:

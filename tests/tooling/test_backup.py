@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from course_lib.tooling import cli
+from course_tools import cli
 
 
 def test_a_backup_holds_the_records_and_the_exchange_and_restores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

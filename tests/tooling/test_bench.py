@@ -3,15 +3,11 @@ marked with its own date and CPU; the others are kept as they were."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
-from helpers import ROOT
 
-spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
-bench = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(bench)
+from course_tools.bench import course_run, report, run
 
 SUBSETS = {"image_size": 96, "training_photos": 100, "epochs": 30, "fine_tune_epochs": 10, "subsets": 2, "rows": [],
            "summary": {"pooled": {m: {"mean": 0.9, "min": 0.88, "max": 0.92} for m in ("a", "b", "c")}}}  # fmt: skip
@@ -26,14 +22,14 @@ def _earlier() -> dict:
 
 def test_only_measures_the_named_section_and_keeps_the_rest(tmp_path, monkeypatch) -> None:
     (tmp_path / "results.json").write_text(json.dumps(_earlier()))
-    monkeypatch.setattr(bench, "HERE", tmp_path)
-    monkeypatch.setattr(bench, "matmul_gflops", lambda: 50.0)
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    monkeypatch.setattr(run, "matmul_gflops", lambda: 50.0)
     ran = []
-    for name in bench.SECTIONS:
-        monkeypatch.setitem(bench.SECTIONS, name, (name, lambda name=name: ran.append(name) or {}))
-    monkeypatch.setitem(bench.SECTIONS, "small_data_subsets", ("subsets", lambda: ran.append("small") or {"small_data_subsets": SUBSETS}))
+    for name in run.SECTIONS:
+        monkeypatch.setitem(run.SECTIONS, name, (name, lambda name=name: ran.append(name) or {}))
+    monkeypatch.setitem(run.SECTIONS, "small_data_subsets", ("subsets", lambda: ran.append("small") or {"small_data_subsets": SUBSETS}))
 
-    assert bench.main(["--only", "small_data_subsets"]) == 0
+    assert run.main(["--only", "small_data_subsets"]) == 0
 
     assert ran == ["small"]
     saved = json.loads((tmp_path / "results.json").read_text())
@@ -43,7 +39,7 @@ def test_only_measures_the_named_section_and_keeps_the_rest(tmp_path, monkeypatc
     text = (tmp_path / "results.md").read_text()
     assert "Measured 2026-01-01 00:00 on Old CPU" in text and "a section measured apart says so" in text
     subsets = text.split("## Few photos over random subsets")[1]
-    assert subsets.splitlines()[2].startswith("Measured apart (`bench.py --only small_data_subsets`)")
+    assert subsets.splitlines()[2].startswith("Measured apart (`make bench BENCH_ARGS=\"--only small_data_subsets\"`)")
     assert "(fp32 matrix product 50.0 GFLOP/s)" in subsets.splitlines()[2]
     grading = text.split("## Autograding one submission")[1].split("##")[0]
     assert "Measured apart" not in grading and "| 01-convnet-basics | 12.5 | 20.0 / 20 |" in grading
@@ -51,15 +47,15 @@ def test_only_measures_the_named_section_and_keeps_the_rest(tmp_path, monkeypatc
 
 def test_merge_stamps_the_section_and_a_full_run_marks_nothing_apart() -> None:
     fresh = {**_earlier(), "date": "2026-02-02 00:00", "cpu": {**_earlier()["cpu"], "model": "New CPU"}, "small_data_subsets": SUBSETS}
-    merged = bench.merge(_earlier(), fresh, ["small_data_subsets"])
+    merged = run.merge(_earlier(), fresh, ["small_data_subsets"])
     assert merged["apart"]["small_data_subsets"]["date"] == "2026-02-02 00:00"
-    assert "Measured apart" in bench.markdown(merged)
-    assert "Measured apart" not in bench.markdown(fresh) and "a section measured apart" not in bench.markdown(fresh)
+    assert "Measured apart" in report.markdown(merged)
+    assert "Measured apart" not in report.markdown(fresh) and "a section measured apart" not in report.markdown(fresh)
 
 
 def test_an_unknown_section_is_refused(capsys) -> None:
     with pytest.raises(SystemExit) as refused:
-        bench.main(["--only", "no_such_section"])
+        run.main(["--only", "no_such_section"])
     assert refused.value.code == 2
     assert "invalid choice: 'no_such_section'" in capsys.readouterr().err
 
@@ -79,10 +75,12 @@ def test_a_failed_course_run_writes_nothing(tmp_path, monkeypatch) -> None:
         def wait(self) -> int:
             return 1
 
-    for name, value in {"HERE": tmp_path, "ROOT": tmp_path, "matmul_gflops": lambda: 50.0, "_tree_rss": lambda pid: 0}.items():
-        monkeypatch.setattr(bench, name, value)
-    monkeypatch.setattr(bench.subprocess, "Popen", Failed)
+    monkeypatch.setattr(run, "RESULTS", tmp_path)
+    monkeypatch.setattr(run, "matmul_gflops", lambda: 50.0)
+    monkeypatch.setattr(course_run, "ROOT", tmp_path)
+    monkeypatch.setattr(course_run, "tree_rss", lambda pid: 0)
+    monkeypatch.setattr(course_run.subprocess, "Popen", Failed)
     with pytest.raises(RuntimeError, match="01-convnet-basics"):
-        bench.main(["--only", "course"])
+        run.main(["--only", "course"])
     assert json.loads((tmp_path / "results.json").read_text()) == _earlier()
     assert not (tmp_path / "results.md").exists()

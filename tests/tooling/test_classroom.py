@@ -16,9 +16,9 @@ import nbformat
 import pytest
 from helpers import ROOT
 
-from course_lib.tooling import cells, classroom, cli
-from course_lib.tooling.release import release
-from course_lib.tooling.reports import MISSING_TEST
+from course_tools import cells, classroom, cli
+from course_tools.release import release
+from course_tools.reports import MISSING_TEST
 
 ASSIGNMENT = "00-getting-started"
 NAME = f"{ASSIGNMENT}.ipynb"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from course_lib.tooling import cli, hub
-from course_lib.tooling.hub import ClassHub, HubError
+from course_tools import cli, hub
+from course_tools.hub import ClassHub, HubError
 
 
 def _hub(tmp_path: Path, port: int = 18700, students: list[str] | None = None) -> ClassHub:

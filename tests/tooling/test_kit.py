@@ -12,8 +12,8 @@ from answers import strip_markers
 from helpers import ROOT, readable_text, secret_lines
 from nbclient import NotebookClient
 
-from course_lib.tooling import cells
-from course_lib.tooling.kit import build_kit
+from course_tools import cells
+from course_tools.kit import build_kit
 
 CHAPTER = "00-getting-started"
 

@@ -26,7 +26,7 @@ import yaml
 from helpers import ROOT
 from packaging.requirements import Requirement
 
-from course_lib.tooling.streams import StderrAsStdout
+from course_tools.streams import StderrAsStdout
 
 KUBE = ROOT / "hub" / "kubernetes"
 DATA = ROOT / "tests" / "data"

@@ -18,7 +18,7 @@ from helpers import ROOT
 from nbgrader.api import Gradebook, MissingEntry
 from test_classroom import ASSIGNMENT, NAME, WRONG_ACCURACY, _set, _variant
 
-from course_lib.tooling import classroom, cli, grading
+from course_tools import classroom, cli, grading
 
 CLI = str(Path(sys.executable).parent / "convnet-course")
 CLASS = {  # student -> submitted notebook
@@ -144,7 +144,7 @@ def test_killed_midway_then_run_again_grades_only_what_is_missing(reference, tmp
 def test_a_second_autograde_is_refused_while_one_runs(parallel, capsys) -> None:
     root, _ = parallel
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom course_lib.tooling import grading\n"
+        [sys.executable, "-c", "import sys, time\nfrom course_tools import grading\n"
          "with grading.exclusive(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(300)", str(root)],
         stdout=subprocess.PIPE, text=True)  # fmt: skip
     try:

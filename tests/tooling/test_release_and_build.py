@@ -11,8 +11,8 @@ import nbformat
 import pytest
 from helpers import ROOT, make_folder, readable_text, secret_lines
 
-from course_lib.tooling import build, cli, docs, expectations, measurements
-from course_lib.tooling.release import release
+from course_tools import build, cli, docs, expectations, measurements
+from course_tools.release import release
 
 
 def _notebook(answer: str, test: str) -> nbformat.NotebookNode:

@@ -8,8 +8,8 @@ from helpers import ROOT
 from nbgrader.preprocessors import Execute, SaveAutoGrades
 from nbgrader.utils import determine_grade
 
-from course_lib.tooling.config import nbgrader_config
-from course_lib.tooling.streams import StderrAsStdout, autograde_preprocessors
+from course_tools.config import nbgrader_config
+from course_tools.streams import StderrAsStdout, autograde_preprocessors
 
 
 def _cell(grade: bool) -> nbformat.NotebookNode:
@@ -40,7 +40,7 @@ def test_an_error_still_costs_the_points() -> None:
 
 
 def test_the_course_configuration_runs_it_after_the_notebook_and_before_the_grades() -> None:
-    from course_lib.tooling.verdict import VerdictExecute
+    from course_tools.verdict import VerdictExecute
 
     steps = nbgrader_config(ROOT).Autograde.autograde_preprocessors
     assert steps == autograde_preprocessors()

@@ -1,5 +1,5 @@
 """What crosses between the grader and a student's kernel (course_lib.remote), and what the
-grader reads in an answer's source (course_lib.tooling.verdict): values round-trip, and
+grader reads in an answer's source (course_tools.verdict): values round-trip, and
 what the kernel's side could use against the grader is refused."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from course_lib import checks, remote
 from course_lib.backend import keras
 from course_lib.remote import Codec, CrossingError
-from course_lib.tooling.verdict import free_names, hiding, mentions
+from course_tools.verdict import free_names, hiding, mentions
 
 
 def _codec(trusted: bool, seen: dict | None = None) -> Codec:
@@ -142,7 +142,7 @@ def test_the_answer_is_read_for_the_courses_own_code_and_for_ways_to_hide_it() -
 def test_what_the_kernel_wrote_is_read_without_following_links_or_waiting_on_fifos(tmp_path: Path) -> None:
     import os
 
-    from course_lib.tooling.verdict import Kernel
+    from course_tools.verdict import Kernel
 
     secret = tmp_path / "solutions.ipynb"
     secret.write_text("the hidden tests")
@@ -165,7 +165,7 @@ def test_what_the_kernel_wrote_is_read_without_following_links_or_waiting_on_fif
 
 
 def test_only_the_courses_own_functions_cross_by_name(tmp_path: Path) -> None:
-    for name in ("course_lib.settings:os.system", "os:system", "course_lib.tooling.cli:main"):
+    for name in ("course_lib.settings:os.system", "os:system", "course_tools.cli:main"):
         (tmp_path / "value-tree.json").write_text(json.dumps({"__course__": name}))
         np.savez(tmp_path / "value-arrays.npz")
         with pytest.raises(CrossingError, match="not a function of the course"):

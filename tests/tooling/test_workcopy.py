@@ -10,9 +10,9 @@ import nbformat
 import pytest
 from helpers import ROOT
 
-from course_lib.tooling import cli, workcopy
-from course_lib.tooling.release import release
-from course_lib.tooling.reports import Report
+from course_tools import cli, workcopy
+from course_tools.release import release
+from course_tools.reports import Report
 
 
 def _source(task: str, *sections: str) -> nbformat.NotebookNode:

@@ -1,7 +1,7 @@
 """A sandbox for a submission's kernel while the class is autograded.
 
 A submission is code from someone who may want a better grade, run on the instructor's
-machine. Its kernel starts through this module (``python -m course_lib.tooling.sandbox
+machine. Its kernel starts through this module (``python -m course_tools.sandbox
 ... -- <kernel command>``), which, before the kernel's first line runs:
 
 - keeps only a short list of environment variables (no tokens, no instructor's paths)
@@ -154,7 +154,7 @@ def command(
     ports ``tcp_bind``, in namespaces of its own if ``namespaces`` (then it has no network
     and talks over UNIX sockets)."""
     # -I: the working folder (a submission's, where nbgrader starts the kernel) is not on sys.path
-    args = [sys.executable, "-I", "-m", "course_lib.tooling.sandbox", "--scratch", str(scratch)]
+    args = [sys.executable, "-I", "-m", "course_tools.sandbox", "--scratch", str(scratch)]
     args += ["--namespaces"] if namespaces else []
     args += [f"--read={path}" for path in read]
     args += [f"--env={key}={value}" for key, value in (env or {}).items()]
@@ -180,7 +180,7 @@ def _set_limits(args: argparse.Namespace) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m course_lib.tooling.sandbox", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m course_tools.sandbox", description=__doc__.splitlines()[0])
     parser.add_argument("--scratch", type=Path, required=True)
     parser.add_argument("--read", type=Path, action="append", default=[])
     parser.add_argument("--env", action="append", default=[])
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
             # (it would kill the kernel); the step inside gives the kernel its default back.
             signal.signal(signal.SIGINT, signal.SIG_IGN)
             passed_on = [arg for arg in _passed_on(argv) if arg != "--namespaces"]
-            inside = [sys.executable, "-I", "-m", "course_lib.tooling.sandbox", "--inside", *passed_on, "--", *kernel]
+            inside = [sys.executable, "-I", "-m", "course_tools.sandbox", "--inside", *passed_on, "--", *kernel]
             os.execvpe(UNSHARE[0], [*UNSHARE, "--kill-child", "--", *inside], env)
         os.environ.clear()
         os.environ.update(env)

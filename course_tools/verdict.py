@@ -309,7 +309,7 @@ def prelude() -> dict[str, Any]:
 
     namespace: dict[str, Any] = {"__name__": "__test__", "np": np, "keras": keras, "layers": keras.layers, "ops": keras.ops}
     for module in pkgutil.iter_modules(course_lib.__path__):
-        if module.name not in ("tooling", "remote", "stand_ins"):
+        if module.name not in ("remote", "stand_ins"):
             namespace[module.name] = importlib.import_module(f"course_lib.{module.name}")
     namespace["backend"].configure()
     return namespace
@@ -388,7 +388,7 @@ class VerdictExecute(Execute):
     """nbgrader's step that runs the notebook: every cell but the tests in the student's
     kernel (sandboxed unless ``sandbox`` is False), the tests here (:class:`Verdicts`)."""
 
-    sandbox = Bool(True, help="Run the student's kernel in the sandbox (course_lib.tooling.sandbox).").tag(config=True)
+    sandbox = Bool(True, help="Run the student's kernel in the sandbox (course_tools.sandbox).").tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -2,12 +2,12 @@
 
 ``build/kit/`` and ``build/convnet-course-kit.zip`` hold the release notebooks, the
 course's nbgrader settings (so that *Validate* treats a warning as the course does), and a
-wheel of the course's library with its sample photos, built from a copy of the package
-alone: nothing of ``solutions/`` (answers, hidden tests) goes in, and the course's own
-version of each exercise (:mod:`course_lib.stand_ins`, with which a stuck self-learner's
-lesson goes on) is left out of the wheel's copy (:func:`without_answers`): a lesson cell
-that needs an exercise then asks for it. A student installs the wheel (``pip install``)
-and opens the notebooks.
+wheel of the course's library with its sample photos and the tools Validate needs, built
+from a copy of the packages alone: nothing of ``solutions/`` (answers, hidden tests) goes
+in, and the course's own version of each exercise (:mod:`course_lib.stand_ins`, with which
+a stuck self-learner's lesson goes on) is left out of the wheel's copy
+(:func:`without_answers`): a lesson cell that needs an exercise then asks for it. A student
+installs the wheel (``pip install``) and opens the notebooks.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from pathlib import Path
 from .course import assignments
 from .release import made_beside_a_release
 
-PACKAGE_FILES = ("pyproject.toml", "README.md", "course_lib")  # what pyproject.toml builds the wheel from
+PACKAGE_FILES = ("pyproject.toml", "README.md", "course_lib", "course_tools")  # what the wheel is built from
+LEFT_OUT = ("__pycache__", "bench")  # the benchmarks are the course's, not a student's
 INSTALL = """# The convnet course: student kit
 
 1. Python 3.11, on Linux or macOS (Windows: WSL). In a fresh environment:
@@ -63,7 +64,7 @@ def wheel_without_answers(root: Path, out: Path) -> Path:
         for name in PACKAGE_FILES:
             source = root / name
             if source.is_dir():
-                shutil.copytree(source, Path(tmp) / name, ignore=shutil.ignore_patterns("__pycache__"))
+                shutil.copytree(source, Path(tmp) / name, ignore=shutil.ignore_patterns(*LEFT_OUT))
             else:
                 shutil.copyfile(source, Path(tmp) / name)
         stand_ins = Path(tmp) / "course_lib" / "stand_ins.py"

@@ -11,10 +11,10 @@ from pathlib import Path
 import jinja2
 import nbformat
 
-from .. import results, sources
+from course_lib import results, sources
 
 _TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("course_lib.tooling", "templates"),
+    loader=jinja2.PackageLoader("course_tools", "templates"),
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -24,7 +24,7 @@ _TEMPLATES = jinja2.Environment(
 def write_site(summary: dict, out: Path) -> Path:
     """Write ``out/site/``: the chapters' HTML pages and ``index.html``; returns the index.
 
-    ``summary`` is what :func:`course_lib.tooling.build.build` writes to ``results.json``;
+    ``summary`` is what :func:`course_tools.build.build` writes to ``results.json``;
     the executed notebooks and their pages are in ``out``.
     """
     site = out / "site"

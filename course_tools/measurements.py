@@ -3,7 +3,7 @@
 After a notebook has run, the build runs one more cell in its kernel (:func:`cell`): it
 evaluates the expressions of :data:`SPECS` there and prints them as JSON; :func:`take`
 reads them back and removes the cell, so neither the release nor the built pages show it.
-``build/results.json`` holds what it found, and ``benchmarks/bench.py`` reads it there.
+``build/results.json`` holds what it found, and ``make bench`` (:mod:`course_tools.bench`) reads it there.
 """
 
 from __future__ import annotations

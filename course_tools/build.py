@@ -27,7 +27,7 @@ from nbconvert import HTMLExporter
 from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearSolutions
 from tqdm.auto import tqdm
 
-from .. import settings, sources
+from course_lib import settings, sources
 from . import cells, expectations, measurements
 from .course import assignments
 from .site import write_site

@@ -350,7 +350,7 @@ def _python_version(path: Path) -> tuple[int, int]:
 FILL_COURSE = """
 import sys
 from pathlib import Path
-from course_lib.tooling.workcopy import bring
+from course_tools.workcopy import bring
 source, course = map(Path, sys.argv[1:3])
 course.mkdir(mode=0o700, exist_ok=True)
 items = [source / name for name in ("nbgrader_config.py", "solutions", "benchmarks")]  # notebooks/: Generate
@@ -388,7 +388,7 @@ def _read_accounts(path: Path) -> dict[str, str]:
 
 def _course_hash(root: Path) -> str:
     digest = hashlib.sha256(" ".join(HUB_REQUIREMENTS).encode())
-    for path in sorted([root / "pyproject.toml", *(root / "course_lib").rglob("*")]):
+    for path in sorted([root / "pyproject.toml", *(root / "course_lib").rglob("*"), *(root / "course_tools").rglob("*")]):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()

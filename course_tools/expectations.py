@@ -19,9 +19,9 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from .. import confidence, results, sources
+from course_lib import confidence, results, sources
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks" / "results.json"
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "results.json"
 NOT_MEASURED = "*The course has not measured this yet.*"
 
 Bench = dict[str, Any]
