@@ -26,10 +26,12 @@ c.GenerateAssignment.preprocessors = generate_preprocessors()
 c.FromBenchmarks.benchmarks = str(Path(__file__).parent / "benchmarks" / "results.json")
 
 # nbgrader fails a test cell that writes to stderr (a warning, a progress bar): in this
-# course only a failed assertion costs points, so a graded cell's stderr is kept as stdout.
-from course_tools.streams import autograde_preprocessors  # noqa: E402
+# course only a failed assertion costs points, so a graded cell's stderr is kept as stdout,
+# in autograding and in Validate.
+from course_tools.streams import autograde_preprocessors, VALIDATE_KERNEL_ARGUMENTS  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.Validator.Execute.extra_arguments = VALIDATE_KERNEL_ARGUMENTS
 
 # Feedback pages show each test's message, never the hidden tests' code or a traceback that
 # quotes it; what a submission outputs (HTML, JavaScript, raw HTML in Markdown) never runs

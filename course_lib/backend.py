@@ -20,8 +20,9 @@ import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from .remote import recipe
+from .recipes import recipe
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
@@ -73,14 +74,9 @@ def configure() -> None:
       images, once: tracing Keras's training and prediction steps into graphs costs more
       than it saves there (an autograded chapter 2 takes 6 s less), so they run eagerly.
       Full mode keeps the graphs; :func:`compiled` keeps its graphs in both modes.
-    - Under nbgrader's *Validate*, which reads anything a test cell writes to stderr as a
-      failed test, stderr goes to stdout: a correct answer that warns validates, as it
-      keeps its points in autograding (``course_tools.streams``).
     """
     from . import settings
 
-    if os.environ.get("NBGRADER_EXECUTION") == "validate":
-        sys.stderr = sys.stdout
     warnings.filterwarnings("ignore", message="`shuffle=True` was passed", category=UserWarning)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if keras.backend.backend() == "tensorflow":
@@ -173,17 +169,29 @@ def compiled(fn):
     return call
 
 
+def cpu_info() -> dict[str, str]:
+    """The first processor's fields in ``/proc/cpuinfo`` ("model name", "cpu MHz", "flags",
+    ...); empty where there is no such file (not Linux)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return {}
+    fields: dict[str, str] = {}
+    for line in text.split("\n\n", 1)[0].splitlines():
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+    return fields
+
+
 def bfloat16_is_fast() -> bool:
     """Whether this CPU computes in bfloat16 natively (Intel AMX or AVX-512 BF16) on this
     backend, so that mixed precision pays off (chapter 1 trains that way); elsewhere
     bfloat16 is emulated and slower than float32. ``COURSE_MIXED_PRECISION=1`` or ``0``
     decides instead."""
-    from . import settings
-
     choice = os.environ.get("COURSE_MIXED_PRECISION", "").strip()
     if choice:
         return choice.lower() in ("1", "true", "yes", "on")
-    flags = set(settings.cpu_info().get("flags", "").split())
+    flags = set(cpu_info().get("flags", "").split())
     return keras.backend.backend() == "tensorflow" and bool(flags & {"amx_bf16", "avx512_bf16"})
 
 
@@ -212,4 +220,4 @@ def dataset(images, labels, batch_size: int = 32, *, shuffle: bool = False, seed
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-__all__ += ["bfloat16_is_fast", "compiled", "configure", "dataset", "feature_gradients", "gradient_tape", "gradients"]
+__all__ += ["bfloat16_is_fast", "cpu_info", "compiled", "configure", "dataset", "feature_gradients", "gradient_tape", "gradients"]

@@ -20,11 +20,9 @@ from contextlib import contextmanager
 from types import CodeType, FrameType
 from typing import Any
 
-from .remote import recipe
-
-
-class OwnWorkError(AssertionError):
-    """An answer called the course's code that solves its exercise."""
+from . import guard, stand_ins
+from .guard import OwnWorkError, message
+from .recipes import recipe
 
 
 def _code_objects(reference: Any) -> dict[CodeType, str]:
@@ -57,35 +55,29 @@ def own_work(exercise: str, *references: Callable[..., Any] | type, builds_on: t
     named in ``builds_on``, which the exercise's text says to use: where the grader calls
     the answer in the student's kernel, those names are the course's versions meanwhile.
     """
-    from . import stand_ins
-
     allowed = {stand_ins.COURSE[name].__code__ for name in builds_on}
     codes: dict[CodeType, str] = {code: f"stand_ins.{code.co_name}" for code in stand_ins.code_objects(builds_on)}
     for reference in references:
         codes.update(_code_objects(reference))
-    _guards.append((exercise, references, builds_on))
     called: list[str] = []
     previous = sys.gettrace()
 
     def trace(frame: FrameType, event: str, arg: Any) -> Any:
         if event == "call" and frame.f_code in codes and not _called_from(frame.f_back, allowed):
             called.append(codes[frame.f_code])
-            raise OwnWorkError(_message(exercise, called[0]))
+            raise OwnWorkError(message(exercise, called[0]))
         return previous(frame, event, arg) if previous is not None else None
 
     sys.settrace(trace)
     threading.settrace(trace)  # threads the answer starts are watched too
     try:
-        yield
+        with guard.opened(exercise, references, builds_on):
+            yield
     finally:
         sys.settrace(previous)
         threading.settrace(previous)  # type: ignore[arg-type]
-        _guards.pop()
     if called:
-        raise OwnWorkError(_message(exercise, called[0]))
-
-
-_guards: list[tuple[str, tuple[Any, ...], tuple[str, ...]]] = []  # the own_work blocks now open, innermost last
+        raise OwnWorkError(message(exercise, called[0]))
 
 
 def _called_from(frame: FrameType | None, codes: set[CodeType]) -> bool:
@@ -96,29 +88,11 @@ def _called_from(frame: FrameType | None, codes: set[CodeType]) -> bool:
     return False
 
 
-def current_guard() -> tuple[str, list[Any], tuple[str, ...]] | None:
-    """The exercise, the course's code that the innermost open :func:`own_work` block
-    forbids, and the earlier exercises it builds on (where the grader calls an answer in
-    the student's kernel, the kernel applies the same guard)."""
-    if not _guards:
-        return None
-    exercise, references, builds_on = _guards[-1]
-    return exercise, list(references), builds_on
-
-
-def _message(exercise: str, name: str) -> str:
-    short = name.removeprefix("course_lib.")
-    return (
-        f"{exercise} calls the course's own {short}, which solves this exercise: "
-        "write it yourself (NumPy and Keras are fine, the course's answer is not)"
-    )
-
-
 # --- what test cells build their cases from --------------------------------------------
 # Test cells run in the grader, outside the student's kernel (course_tools.verdict);
 # what they pass to an answer must cross to the kernel. A function written in a test cell
 # crosses as a call back to the grader, which gradients cannot follow; these are made again
-# in the kernel instead (remote.recipe), and this layer is known to Keras on both sides.
+# in the kernel instead (recipes.recipe), and this layer is known to Keras on both sides.
 
 
 @functools.lru_cache(maxsize=1)

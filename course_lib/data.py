@@ -36,7 +36,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from . import settings, sources
-from .remote import recipe
+from .recipes import recipe
 from .downloads import BOOK_SPLIT, CLASSES, LAYOUT, DataNotFoundError
 from .sources import SPLITS, DataLayoutError, DataSource, SampleDamagedError
 

@@ -16,7 +16,7 @@ from importlib import resources
 import numpy as np
 
 from . import weights as _weights
-from .remote import recipe
+from .recipes import recipe
 from .backend import keras
 
 layers = keras.layers

@@ -12,7 +12,7 @@ pickle) for arrays, ``.keras`` files for Keras models and layers (read in Keras'
 mode where they come from the kernel), the qualified name of a course function, and a
 numbered stand-in for any other function, whose calls come back the same way (a test's
 ``score_fn`` runs in the grader, an answer's returned function in the kernel). Objects
-the course makes with :func:`recipe` (datasets that reshuffle, say) cross as the call
+the course makes with :func:`.recipes.recipe` (datasets that reshuffle, say) cross as the call
 that made them and are made again on the other side.
 """
 
@@ -30,37 +30,14 @@ from typing import Any
 
 import numpy as np
 
+from .recipes import weights_digest
+
 MAX_BYTES = 1 << 30  # the most a value may take unpacked: a kernel cannot fill the grader's memory
 TREE, ARRAYS = "tree.json", "arrays.npz"
 
 
 class CrossingError(TypeError):
     """A value that cannot cross the wall (an open file, a lock, a pickled object...)."""
-
-
-def recipe(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a course function whose results a test passes to the kernel as the call that
-    made them: the kernel makes them again (a dataset that reshuffles stays one, a model
-    keeps its trainable flags, and no weights file crosses unless its weights changed)."""
-
-    @functools.wraps(function)
-    def made(*args: Any, **kwargs: Any) -> Any:
-        result = function(*args, **kwargs)
-        try:
-            result._course_recipe = (f"{function.__module__}:{function.__qualname__}", args, kwargs, _weights_digest(result))
-        except AttributeError:
-            pass
-        return result
-
-    return made
-
-
-def _weights_digest(value: Any) -> str | None:
-    import hashlib
-
-    if not isinstance(value, _keras().layers.Layer):
-        return None
-    return hashlib.sha1(b"".join(np.asarray(w).tobytes() for w in value.get_weights())).hexdigest()
 
 
 def _course_function(name: str) -> Callable[..., Any]:
@@ -138,7 +115,7 @@ class Codec:
         if isinstance(value, np.random.Generator):
             return {"__generator__": type(value.bit_generator).__name__, "state": _plain(value.bit_generator.state)}
         recipe_of = getattr(value, "_course_recipe", None) if self.recipes else None
-        if recipe_of and recipe_of[3] == _weights_digest(value):
+        if recipe_of and recipe_of[3] == weights_digest(value):
             name, args, kwargs, _ = recipe_of
             made = {"__recipe__": name, "args": self._encode(list(args)), "kwargs": self._encode(kwargs)}
             return made | ({"trainable": _flags(value)} if recipe_of[3] else {})
@@ -500,7 +477,7 @@ def _fingerprint(value: Any) -> Any:
     if isinstance(value, keras.layers.Layer):
         flags = [layer.trainable for layer in value._flatten_layers(include_self=True)]
         compiled = getattr(value, "compiled", False) and json.dumps(_plain(value.get_compile_config()), default=str)
-        return (flags, compiled, _weights_digest(value))
+        return (flags, compiled, weights_digest(value))
     if isinstance(value, np.random.Generator):
         return json.dumps(_plain(value.bit_generator.state))
     if isinstance(value, (list, dict)):

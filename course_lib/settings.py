@@ -118,38 +118,3 @@ def replacing(path: Path) -> Iterator[BinaryIO]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def cpu_info() -> dict[str, str]:
-    """The first processor's fields in ``/proc/cpuinfo`` ("model name", "cpu MHz", "flags",
-    ...); empty where there is no such file (not Linux)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return {}
-    fields: dict[str, str] = {}
-    for line in text.split("\n\n", 1)[0].splitlines():
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip(), value.strip())
-    return fields
-
-
-def report() -> dict[str, str]:
-    """What this course runs on: versions, Keras backend, CPU cores, fast mode, folders.
-
-    The "getting started" notebook shows it; it is also what to paste into a question.
-    """
-    import platform
-
-    from . import sources
-    from .backend import keras
-
-    return {
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "keras backend": keras.backend.backend(),
-        "CPU cores": str(os.cpu_count()),
-        "fast mode": "on" if fast_mode() else "off",
-        "photos": found.describe() if (found := sources.peek()) else "not downloaded yet: the first chapter that needs them downloads them (or uses the course's sample offline)",
-        "cache folder": str(cache_dir()),
-    }

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checks
+from . import guard
 
 COURSE: dict[str, Callable[..., Any]] = {}  # exercise function name -> the course's version
 SHIPPED = True  # False in the student kit (course_tools.kit), which leaves the course's versions out
@@ -53,7 +53,7 @@ def yours(name: str) -> Callable[..., Any]:
 
     @functools.wraps(answer)
     def answer_or_course(*args: Any, **kwargs: Any) -> Any:
-        if checks.current_guard() is not None or not SHIPPED:  # graded, or no course version: the student's alone
+        if guard.current_guard() is not None or not SHIPPED:  # graded, or no course version: the student's alone
             return answer(*args, **kwargs)
         try:
             return answer(*args, **kwargs)

@@ -241,6 +241,8 @@ class ClassHub:
             f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
             f"c.Exchange.root = {str(self.exchange)!r}\n"
             "c.ExecutePreprocessor.timeout = 120  # the course's own (nbgrader_config.py): Validate on one CPU\n"
+            "from course_tools.streams import VALIDATE_KERNEL_ARGUMENTS  # noqa: E402\n"
+            "c.Validator.Execute.extra_arguments = VALIDATE_KERNEL_ARGUMENTS  # a right answer that warns validates\n"
         )
         student = self.state / "jupyter" / "student"
         (student / "labconfig").mkdir(parents=True, exist_ok=True)

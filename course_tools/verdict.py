@@ -45,8 +45,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
-from course_lib import checks
-from course_lib import remote
+from course_lib import checks, guard, remote
 from course_lib.remote import MAX_BYTES, Codec, CrossingError
 
 from . import cells
@@ -105,8 +104,11 @@ class Kernel:
             raise TimeoutError(f"this test ran out of time ({self.timeout} s) waiting for your code")
         exchange = f"x{next(self.exchanges)}"
         self._codec().dump((list(args), kwargs), self._fresh(self.inbox / exchange), "call")
-        guard = checks.current_guard()
-        guard_names = (guard[0], [f"{r.__module__}:{r.__qualname__}" for r in guard[1]], list(guard[2])) if guard else None
+        open_guard = guard.current_guard()
+        guard_names = None
+        if open_guard:
+            exercise, references, builds_on = open_guard
+            guard_names = (exercise, [f"{r.__module__}:{r.__qualname__}" for r in references], list(builds_on))
         code = (
             f"__import__('course_lib.remote', fromlist=['serve']).serve({name!r}, {str(self.inbox / exchange)!r}, "
             f"{str(self.outbox / exchange)!r}, {guard_names!r}, lookup={lookup!r})"
@@ -309,7 +311,7 @@ def prelude() -> dict[str, Any]:
 
     namespace: dict[str, Any] = {"__name__": "__test__", "np": np, "keras": keras, "layers": keras.layers, "ops": keras.ops}
     for module in pkgutil.iter_modules(course_lib.__path__):
-        if module.name not in ("remote", "stand_ins"):
+        if module.name not in ("remote", "stand_ins", "guard", "recipes"):
             namespace[module.name] = importlib.import_module(f"course_lib.{module.name}")
     namespace["backend"].configure()
     return namespace
@@ -373,7 +375,7 @@ def _answers_guarded(answers: Callable[[str], list[str]]):
         for reference in references:
             for name in (getattr(reference, "__name__", ""), getattr(reference, "__qualname__", "")):
                 if name and mentions(answers(exercise), name.rsplit(".", 1)[-1]):
-                    raise checks.OwnWorkError(checks._message(exercise, f"{reference.__module__}.{reference.__qualname__}"))
+                    raise checks.OwnWorkError(guard.message(exercise, f"{reference.__module__}.{reference.__qualname__}"))
         with original(exercise, *references, builds_on=builds_on):
             yield
 

@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]  # the checkout measured
 
 def cpu() -> dict:
     """This CPU's fp32 peak, with the assumptions it rests on."""
-    from course_lib import settings
+    from course_lib import backend
 
-    info = settings.cpu_info()
+    info = backend.cpu_info()
     flags = set(info.get("flags", "").split())
     mhz = float(info.get("cpu MHz", "nan"))
     lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4

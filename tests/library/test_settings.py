@@ -39,9 +39,3 @@ def test_fast_runs_never_write_where_full_runs_do(monkeypatch: pytest.MonkeyPatc
     assert not (fast / "model.keras").exists()
     monkeypatch.setenv("COURSE_FAST", "0")
     assert (settings.artifacts_dir() / "model.keras").read_text() == "full"
-
-
-def test_report_names_the_backend() -> None:
-    report = settings.report()
-    assert report["keras backend"] == "tensorflow"
-    assert report["fast mode"] in ("on", "off")

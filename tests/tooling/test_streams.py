@@ -48,19 +48,26 @@ def test_the_course_configuration_runs_it_after_the_notebook_and_before_the_grad
     assert steps.index(VerdictExecute) < steps.index(StderrAsStdout) < steps.index(SaveAutoGrades)
 
 
-def _validate(tmp_path, *sources: str) -> dict:
+def _validate(tmp_path, *sources: str, config=None, check: str = "1 + 1 == 2") -> dict:
     from nbgrader.validator import Validator
 
-    test = nbformat.v4.new_code_cell("import warnings\nwarnings.warn('careful')\nassert 1 + 1 == 2")
+    test = nbformat.v4.new_code_cell(f"import warnings\nwarnings.warn('careful')\nassert {check}")
     test.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1,
                                  "grade_id": "test_x", "schema_version": 3}
     path = tmp_path / "answer.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[*map(nbformat.v4.new_code_cell, sources), test]), path)
-    validator = Validator(config=nbgrader_config(ROOT, tmp_path))
+    validator = Validator(config=nbgrader_config(ROOT, tmp_path) if config is None else config)
     validator.ignore_checksums = True
     return validator.validate(str(path))
 
 
-def test_validate_passes_a_right_answer_that_warns_once_the_course_is_configured(tmp_path) -> None:
-    assert "failed" in _validate(tmp_path, "import numpy")  # nbgrader alone fails it
-    assert _validate(tmp_path, "from course_lib import backend\nbackend.configure()") == {}
+def test_validate_passes_a_right_answer_that_warns_with_the_course_configuration(tmp_path) -> None:
+    from traitlets.config import Config
+
+    assert "failed" in _validate(tmp_path, "import numpy", config=Config())  # nbgrader alone fails it
+    assert _validate(tmp_path, "import numpy") == {}
+
+
+def test_validate_still_fails_a_wrong_answer_that_warns(tmp_path) -> None:
+    failed = _validate(tmp_path, "answer = 3", check="answer == 2, 'answer should be 2'")
+    assert "answer should be 2" in str(failed["failed"]), failed

@@ -1,0 +1,29 @@
+"""What the course runs on (chapter 0, "Getting started"): versions, the Keras backend, the
+CPU, the fast mode, the photos and the folders, to read at the start and to paste into a
+question."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+from . import settings, sources
+from .backend import keras
+
+NO_PHOTOS_YET = (
+    "not downloaded yet: the first chapter that needs them downloads them (or uses the course's sample offline)"
+)
+
+
+def report() -> dict[str, str]:
+    """What this course runs on: versions, Keras backend, CPU cores, fast mode, photos, folders."""
+    found = sources.peek()
+    return {
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "keras backend": keras.backend.backend(),
+        "CPU cores": str(os.cpu_count()),
+        "fast mode": "on" if settings.fast_mode() else "off",
+        "photos": found.describe() if found else NO_PHOTOS_YET,
+        "cache folder": str(settings.cache_dir()),
+    }
