@@ -28,7 +28,7 @@ c.FromBenchmarks.benchmarks = str(Path(__file__).parent / "benchmarks" / "result
 # nbgrader fails a test cell that writes to stderr (a warning, a progress bar): in this
 # course only a failed assertion costs points, so a graded cell's stderr is kept as stdout,
 # in autograding and in Validate.
-from course_tools.streams import autograde_preprocessors, VALIDATE_KERNEL_ARGUMENTS  # noqa: E402
+from course_tools.streams import VALIDATE_KERNEL_ARGUMENTS, autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.Validator.Execute.extra_arguments = VALIDATE_KERNEL_ARGUMENTS

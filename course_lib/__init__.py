@@ -1,23 +1,19 @@
 """The library a student's kernel imports: the lecture's concepts, the photos, the models.
 
-One module a concept, each with its pictures and its explorer (a widget), in the order of
-the lecture (chapter 5 of *Deep Learning with R*):
+Grouped like the lecture (chapter 5 of *Deep Learning with R*), one module a concept, each
+with its pictures and its explorer (a widget):
 
-- 5.1 convnets: :mod:`.convolution` (convolution, stride, padding, pooling),
-  :mod:`.models` (the lecture's convnet);
-- 5.2 training from scratch: :mod:`.data` (reading and loading photos), :mod:`.sources`
-  (where they come from), :mod:`.downloads` (the full sets and their split),
-  :mod:`.augment`, :mod:`.dropout`;
-- 5.3 a pretrained convnet: :mod:`.pretrained` (EfficientNet-Lite0, read by
-  :mod:`.weights` without torch), :mod:`.features` (feature extraction, cached);
-- 5.4 what convnets learn: :mod:`.activations`, :mod:`.filters`, :mod:`.heatmaps`.
+- :mod:`.recap`: part 1, convnets and training from scratch (5.1, 5.2; chapter 1);
+- :mod:`.pretrained`: part 2, using a pretrained convnet (5.3; chapter 2);
+- :mod:`.visualizing`: part 3, what convnets learn (5.4; chapter 3);
+- :mod:`.photos`: the cats-vs-dogs photos every part uses;
+- :mod:`.exercises`: what the exercises and their test cells use in the kernel.
 
-Shared by all: :mod:`.settings` (fast mode, data choice, folders), :mod:`.results`
-(measurements and the book's figures), :mod:`.plots` (small figure helpers),
-:mod:`.explorer` (the widgets' one base), :mod:`.stand_ins` (the course's version of each
-exercise the lesson builds on, for a student who has not solved it yet), :mod:`.checks` (what
-the test cells use) and :mod:`.backend`, the only module that imports TensorFlow; a notebook
-calls ``backend.configure()`` in its first cell.
+Shared by all, at the top: :mod:`.backend` (the only module that imports TensorFlow; a
+notebook calls ``backend.configure()`` in its first cell), :mod:`.settings` (fast mode,
+data choice, folders), :mod:`.machine` (what the course runs on), :mod:`.results`
+(measurements and the book's figures), :mod:`.confidence` (how sure an accuracy is),
+:mod:`.plots` (small figure helpers) and :mod:`.explorer` (the widgets' one base).
 
 The tools that run the course (nbgrader, the classroom, the build, the command line)
 live apart, in :mod:`course_tools`; nothing here imports them.

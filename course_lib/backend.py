@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .recipes import recipe
+from course_lib.exercises.recipes import recipe
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
@@ -75,7 +75,7 @@ def configure() -> None:
       than it saves there (an autograded chapter 2 takes 6 s less), so they run eagerly.
       Full mode keeps the graphs; :func:`compiled` keeps its graphs in both modes.
     """
-    from . import settings
+    from course_lib import settings
 
     warnings.filterwarnings("ignore", message="`shuffle=True` was passed", category=UserWarning)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -220,4 +220,13 @@ def dataset(images, labels, batch_size: int = 32, *, shuffle: bool = False, seed
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-__all__ += ["bfloat16_is_fast", "cpu_info", "compiled", "configure", "dataset", "feature_gradients", "gradient_tape", "gradients"]
+__all__ += [
+    "bfloat16_is_fast",
+    "cpu_info",
+    "compiled",
+    "configure",
+    "dataset",
+    "feature_gradients",
+    "gradient_tape",
+    "gradients",
+]

@@ -23,7 +23,9 @@ def interval(accuracy: float, n: int) -> tuple[float, float]:
         raise ValueError(f"an accuracy lies between 0 and 1, not {accuracy}")
     centre = (accuracy + Z95**2 / (2 * n)) / (1 + Z95**2 / n)
     half = Z95 / (1 + Z95**2 / n) * math.sqrt(accuracy * (1 - accuracy) / n + Z95**2 / (4 * n * n))
-    return max(0.0, min(accuracy, centre - half)), min(1.0, max(accuracy, centre + half))  # rounding never leaves it out
+    return max(0.0, min(accuracy, centre - half)), min(
+        1.0, max(accuracy, centre + half)
+    )  # rounding never leaves it out
 
 
 def describe(accuracy: float, n: int, *, of: str = "test photos") -> str:

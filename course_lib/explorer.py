@@ -1,7 +1,7 @@
 """The one base of the course's widgets: controls above a figure, redrawn on change.
 
 Each lecture concept's module builds its own explorer on :class:`FigureExplorer` (e.g.
-:func:`course_lib.convolution.convolution_explorer`): a ``draw`` function from the
+:func:`course_lib.recap.convolution.convolution_explorer`): a ``draw`` function from the
 controls' values to a matplotlib figure, and the controls.
 """
 

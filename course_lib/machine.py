@@ -7,8 +7,9 @@ from __future__ import annotations
 import os
 import platform
 
-from . import settings, sources
-from .backend import keras
+from course_lib import settings
+from course_lib.backend import keras
+from course_lib.photos import sources
 
 NO_PHOTOS_YET = (
     "not downloaded yet: the first chapter that needs them downloads them (or uses the course's sample offline)"

@@ -63,7 +63,13 @@ def show_history(
         ax.plot(epochs, logs[metric], "o-", markersize=marker, label="training")
         if f"val_{metric}" in logs:
             validation = logs[f"val_{metric}"]
-            ax.plot(validation_every * np.arange(1, len(validation) + 1), validation, "s-", markersize=marker, label="validation")
+            ax.plot(
+                validation_every * np.arange(1, len(validation) + 1),
+                validation,
+                "s-",
+                markersize=marker,
+                label="validation",
+            )
         ax.set_xlabel("epoch")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
@@ -121,8 +127,12 @@ def show_vision_tasks(photos: Sequence[np.ndarray], labels: Sequence[str]) -> pl
     axes[2].set_title("segmentation (sketched): a class per pixel")
     for index, label in enumerate(labels):
         left = index * (width + gap)
-        axes[1].add_patch(Rectangle((left + 4, 4), width - 8, height - 8, fill=False, edgecolor=colors[label], linewidth=2.5))
-        axes[1].text(left + 6, 6, label, color="white", va="top", fontsize=10, bbox={"color": colors[label], "pad": 1.5})
+        axes[1].add_patch(
+            Rectangle((left + 4, 4), width - 8, height - 8, fill=False, edgecolor=colors[label], linewidth=2.5)
+        )
+        axes[1].text(
+            left + 6, 6, label, color="white", va="top", fontsize=10, bbox={"color": colors[label], "pad": 1.5}
+        )
         axes[2].add_patch(
             Ellipse((left + width / 2, height / 2), 0.8 * width, 0.85 * height, color=colors[label], alpha=0.5)
         )
@@ -132,14 +142,17 @@ def show_vision_tasks(photos: Sequence[np.ndarray], labels: Sequence[str]) -> pl
     return fig
 
 
-def show_accuracy_comparison(measured: dict[str, float], book: dict[str, float], *, title: str = "",
-                             book_label: str = "the book (3rd ed., test)") -> plt.Figure:
+def show_accuracy_comparison(
+    measured: dict[str, float], book: dict[str, float], *, title: str = "", book_label: str = "the book (3rd ed., test)"
+) -> plt.Figure:
     """Test accuracies measured here beside the book's (``book_label`` says which of its
     figures), one pair of bars per model."""
     names = list(measured)
     index = np.arange(len(names))
     fig, ax = plt.subplots(figsize=(1.9 * len(names) + 3, 3.2))
-    for offset, (who, values, color) in enumerate((("this notebook", measured, "tab:blue"), (book_label, book, "0.65"))):
+    for offset, (who, values, color) in enumerate(
+        (("this notebook", measured, "tab:blue"), (book_label, book, "0.65"))
+    ):
         heights = [values.get(name, np.nan) for name in names]
         bars = ax.bar(index + (offset - 0.5) * 0.38, heights, width=0.36, label=who, color=color)
         ax.bar_label(bars, labels=[f"{h:.0%}" if h == h else "" for h in heights], padding=2, fontsize=9)
@@ -166,8 +179,15 @@ def show_phases(histories: dict[str, object], *, metric: str = "accuracy", title
         if index % 2:
             ax.axvspan(start + 0.5, epochs[-1] + 0.5, color="0.93")
         middle = (start + 1 + epochs[-1]) / 2
-        ax.text(middle, 0.04 + 0.08 * (index % 2), phase, transform=ax.get_xaxis_transform(),
-                ha="center", va="bottom", fontsize=9)
+        ax.text(
+            middle,
+            0.04 + 0.08 * (index % 2),
+            phase,
+            transform=ax.get_xaxis_transform(),
+            ha="center",
+            va="bottom",
+            fontsize=9,
+        )
         ax.plot(epochs, logs[metric], "o-", color="tab:blue", label="training" if index == 0 else None)
         if f"val_{metric}" in logs:
             ax.plot(epochs, logs[f"val_{metric}"], "s-", color="tab:orange", label="validation" if index == 0 else None)

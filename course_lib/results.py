@@ -10,12 +10,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import confidence, sources
+from course_lib import confidence
+from course_lib.photos import sources
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,10 @@ METHODS = {
     "scratch": ("convnet from scratch", BookFigure(0.71, "validation", 0.786)),
     "scratch_augmented": ("from scratch, with augmentation and dropout", BookFigure(0.82, "validation", 0.839)),
     "feature_extraction": ("pretrained: fast feature extraction", BookFigure(0.90, "validation", 0.981)),
-    "feature_extraction_augmented": ("pretrained: feature extraction with augmentation", BookFigure(0.96, "validation", 0.984)),
+    "feature_extraction_augmented": (
+        "pretrained: feature extraction with augmentation",
+        BookFigure(0.96, "validation", 0.984),
+    ),
     "fine_tuning": ("pretrained: fine-tuning", BookFigure(0.97, "test", 0.986)),
 }
 
@@ -84,7 +87,10 @@ def photos_line() -> str:
 def comparison_markdown(measured: dict[str, dict[str, Any]], test_photos: int) -> str:
     """The methods of ``measured`` (test accuracy on ``test_photos`` photos, ``seconds``)
     beside the book's, as a Markdown table with each accuracy's 95 % confidence interval."""
-    lines = ["| method | the book (VGG16 for 5.3) | here: test accuracy [95 % CI] | training time here |", "|---|---|---|---|"]
+    lines = [
+        "| method | the book (VGG16 for 5.3) | here: test accuracy [95 % CI] | training time here |",
+        "|---|---|---|---|",
+    ]
     for row in comparison(measured):
         if row["test_accuracy"] is None:
             continue

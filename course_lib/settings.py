@@ -4,7 +4,7 @@ The *fast mode* shrinks data and training schedules so a notebook runs in second
 when ``COURSE_FAST`` is set to a true value, and whenever nbgrader executes a notebook
 (nbgrader sets ``NBGRADER_EXECUTION`` to ``autograde`` or ``validate``).
 
-``COURSE_DATA`` chooses the photos (see :mod:`course_lib.sources`): ``auto`` (the
+``COURSE_DATA`` chooses the photos (see :mod:`course_lib.photos.sources`): ``auto`` (the
 default), ``sample`` (always the photos the course ships) or ``full`` (never the sample).
 """
 
@@ -43,7 +43,7 @@ class CacheNotWritableError(OSError):
 
 
 def data_choice() -> str:
-    """``COURSE_DATA``: "auto" (default), "sample" or "full" (see :mod:`course_lib.sources`)."""
+    """``COURSE_DATA``: "auto" (default), "sample" or "full" (see :mod:`course_lib.photos.sources`)."""
     value = os.environ.get("COURSE_DATA", "").strip().lower() or "auto"
     if value not in DATA_CHOICES:
         raise ValueError(f"COURSE_DATA is {value!r}; use one of {', '.join(DATA_CHOICES)} (or leave it unset).")

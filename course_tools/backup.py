@@ -15,8 +15,17 @@ import tempfile
 import time
 from pathlib import Path
 
-RECORDS = ("gradebook.db", "submitted", "autograded", "feedback", "collected-backups", "grades.csv",
-           "nbgrader_config.py", "solutions", "notebooks")
+RECORDS = (
+    "gradebook.db",
+    "submitted",
+    "autograded",
+    "feedback",
+    "collected-backups",
+    "grades.csv",
+    "nbgrader_config.py",
+    "solutions",
+    "notebooks",
+)
 
 
 def backup(root: Path, out: Path, exchange: Path | None = None) -> tuple[Path, list[str]]:
@@ -38,7 +47,9 @@ def backup(root: Path, out: Path, exchange: Path | None = None) -> tuple[Path, l
             held.append(f"course/{name}")
         if exchange is not None:
             if not Path(exchange).is_dir():
-                raise FileNotFoundError(f"no exchange at {exchange}: name nbgrader's exchange folder (the hub's <state>/exchange)")
+                raise FileNotFoundError(
+                    f"no exchange at {exchange}: name nbgrader's exchange folder (the hub's <state>/exchange)"
+                )
             tar.add(exchange, arcname="exchange")
             held.append("exchange")
     archive.chmod(0o600)  # students' work and grades

@@ -9,7 +9,7 @@ the instructor's executed copy, with every answer and hidden test, only when ask
 which photos, how long it took, and what the notebooks measured (read from their
 kernels: :mod:`.measurements`), and ``build/site/index.html`` links it all: each chapter
 with its first figures, the results table, and how to start. The photos are found once, before the first notebook (see
-:mod:`course_lib.sources`); where that is the course's sample, every notebook is told to
+:mod:`course_lib.photos.sources`); where that is the course's sample, every notebook is told to
 use it (``COURSE_DATA=sample``) rather than to try a download again, and the site says so.
 """
 
@@ -27,7 +27,9 @@ from nbconvert import HTMLExporter
 from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearSolutions
 from tqdm.auto import tqdm
 
-from course_lib import settings, sources
+from course_lib import settings
+from course_lib.photos import sources
+
 from . import cells, expectations, measurements
 from .course import assignments
 from .site import write_site
@@ -85,8 +87,13 @@ def build(root: Path, out: Path | None = None, names: list[str] | None = None, *
     started = time.time()
     photos = sources.resolve()
     print(f"Photos: {photos.describe()}", flush=True)
-    summary: dict = {"fast_mode": settings.fast_mode(), "data": photos.as_dict(), "started_at": started, "notebooks": [],
-                     "measurements": {}}
+    summary: dict = {
+        "fast_mode": settings.fast_mode(),
+        "data": photos.as_dict(),
+        "started_at": started,
+        "notebooks": [],
+        "measurements": {},
+    }
     exporter = HTMLExporter(template_name="lab")
     choice = os.environ.get("COURSE_DATA")
     if photos.is_sample:

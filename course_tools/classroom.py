@@ -31,7 +31,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tqdm import tqdm
@@ -107,7 +107,9 @@ def _by_student(folder: Path, pattern: str) -> dict[str, list[Path]]:
     return found
 
 
-def _collect_one(root: Path, assignment: str, expected: str, student: str, files: list[Path], update: bool) -> Collected:
+def _collect_one(
+    root: Path, assignment: str, expected: str, student: str, files: list[Path], update: bool
+) -> Collected:
     if not _VALID_ID.match(student):
         return Collected(student, "skipped: not a usable student id (letters, digits, . _ - only)")
     if not files:
@@ -130,7 +132,7 @@ def _collect_one(root: Path, assignment: str, expected: str, student: str, files
         notes.append(f"replaced the previous submission (kept in {backup.relative_to(root)})")
     target_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(notebook, target)
-    stamp = datetime.fromtimestamp(notebook.stat().st_mtime, timezone.utc)
+    stamp = datetime.fromtimestamp(notebook.stat().st_mtime, UTC)
     (target_dir / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
     if notebook.name != expected:
         notes.append(f"renamed {notebook.name} to {expected}")
@@ -190,11 +192,18 @@ def autograde_all(
             if problem := notebook_problem(root / "submitted" / student / assignment / name):
                 outcomes[student] = Outcome(student, None, f"not graded: {problem}")
             elif not force and (report := grading.graded_report(root, assignment, student, gradebook)):
-                outcomes[student] = Outcome(student, report, "already autograded, not resubmitted since (--force redoes it)")
+                outcomes[student] = Outcome(
+                    student, report, "already autograded, not resubmitted since (--force redoes it)"
+                )
             else:
                 todo.append(student)
-        with tqdm(total=len(outcomes) + len(todo), desc=f"autograding {assignment}", unit="submission",
-                  file=sys.stderr, disable=not progress) as bar:  # fmt: skip
+        with tqdm(
+            total=len(outcomes) + len(todo),
+            desc=f"autograding {assignment}",
+            unit="submission",
+            file=sys.stderr,
+            disable=not progress,
+        ) as bar:
             _count(bar, outcomes, len(outcomes))
             try:
                 if todo:
@@ -205,7 +214,13 @@ def autograde_all(
 
 
 def _grade_in_workers(
-    root: Path, assignment: str, students: list[str], workers: int, outcomes: dict[str, Outcome], bar: tqdm, sandboxed: bool
+    root: Path,
+    assignment: str,
+    students: list[str],
+    workers: int,
+    outcomes: dict[str, Outcome],
+    bar: tqdm,
+    sandboxed: bool,
 ) -> None:
     """Grade ``students`` in ``workers`` processes. When a worker dies, the pool breaks and
     every submission in flight with it fails: those are graded again, each alone in a
@@ -214,13 +229,21 @@ def _grade_in_workers(
     for student in broken:
         if _run_pool(root, assignment, [student], 1, outcomes, bar, sandboxed):
             outcomes[student] = Outcome(
-                student, None, "not graded: its worker process died (killed? out of memory?); run autograde again to grade it"
+                student,
+                None,
+                "not graded: its worker process died (killed? out of memory?); run autograde again to grade it",
             )
             _count(bar, outcomes, 1)
 
 
 def _run_pool(
-    root: Path, assignment: str, students: list[str], workers: int, outcomes: dict[str, Outcome], bar: tqdm, sandboxed: bool
+    root: Path,
+    assignment: str,
+    students: list[str],
+    workers: int,
+    outcomes: dict[str, Outcome],
+    bar: tqdm,
+    sandboxed: bool,
 ) -> list[str]:
     """Grade ``students`` in one pool; returns those lost when it broke."""
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no state shared with this one
@@ -268,5 +291,7 @@ def _cpu_quota() -> float | None:
 
 def _count(bar: tqdm, outcomes: dict[str, Outcome], new: int) -> None:
     failed = sum(1 for o in outcomes.values() if o.report is None)
-    bar.set_postfix({"done": len(outcomes) - failed, "left": bar.total - len(outcomes), "failed": failed}, refresh=False)
+    bar.set_postfix(
+        {"done": len(outcomes) - failed, "left": bar.total - len(outcomes), "failed": failed}, refresh=False
+    )
     bar.update(new)

@@ -16,8 +16,8 @@ from pathlib import Path
 from . import classroom, docs, sandbox, workcopy
 from .course import GradingError, find_course_root
 from .grading import Outcome
-from .reports import MISSING_TEST, format_report
 from .release import release
+from .reports import MISSING_TEST, format_report
 from .selfgrade import self_grade
 
 
@@ -35,8 +35,9 @@ def _release(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     from . import build
 
-    summary = build.build(_root(args), Path(args.out) if args.out else None, args.assignments or None,
-                          solutions=args.solutions)
+    summary = build.build(
+        _root(args), Path(args.out) if args.out else None, args.assignments or None, solutions=args.solutions
+    )
     failed = [n["notebook"] for n in summary["notebooks"] if n["status"] != "ok"]
     print(f"Built {len(summary['notebooks'])} notebooks in {summary['seconds']} s; see build/results.json")
     if failed:
@@ -74,8 +75,9 @@ def _backup(args: argparse.Namespace) -> int:
     from .backup import backup
 
     root = _root(args)
-    archive, held = backup(root, Path(args.out) if args.out else root / "backups",
-                           Path(args.exchange) if args.exchange else None)
+    archive, held = backup(
+        root, Path(args.out) if args.out else root / "backups", Path(args.exchange) if args.exchange else None
+    )
     print(f"backed up {', '.join(held) or 'nothing (no records yet)'} into {archive} (restore: tar xzf {archive.name})")
     return 0
 
@@ -95,7 +97,12 @@ def _autograde(args: argparse.Namespace) -> int:
     print(f"# the nbgrader step this stands for: nbgrader autograde {args.assignment}", flush=True)
     print(f"# kernels: {sandbox.describe() if not args.unsandboxed else 'not sandboxed (--unsandboxed)'}", flush=True)
     outcomes = classroom.autograde_all(
-        root, args.assignment, args.students or None, force=args.force, workers=args.workers, unsandboxed=args.unsandboxed
+        root,
+        args.assignment,
+        args.students or None,
+        force=args.force,
+        workers=args.workers,
+        unsandboxed=args.unsandboxed,
     )
     for outcome in outcomes:
         print(table_row(outcome))
@@ -125,18 +132,30 @@ def _hub(args: argparse.Namespace) -> int:
 
     root = _root(args)
     students = read_class(Path(args.class_list)) if args.class_list else args.students.split(",")
-    hub = ClassHub(root, Path(args.state), args.instructor, students, port=args.port, ip=args.ip,
-                   data=Path(args.data).resolve() if args.data else None,
-                   ssl_cert=Path(args.ssl_cert).resolve() if args.ssl_cert else None,
-                   ssl_key=Path(args.ssl_key).resolve() if args.ssl_key else None,
-                   mem_limit=args.mem_limit, cpu_limit=args.cpu_limit, cull_idle=args.cull_idle)
+    hub = ClassHub(
+        root,
+        Path(args.state),
+        args.instructor,
+        students,
+        port=args.port,
+        ip=args.ip,
+        data=Path(args.data).resolve() if args.data else None,
+        ssl_cert=Path(args.ssl_cert).resolve() if args.ssl_cert else None,
+        ssl_key=Path(args.ssl_key).resolve() if args.ssl_key else None,
+        mem_limit=args.mem_limit,
+        cpu_limit=args.cpu_limit,
+        cull_idle=args.cull_idle,
+    )
     hub.setup(ports=not args.setup_only)
     print(f"course folder: {hub.course_dir} (the instructor's, with the gradebook)")
     print(f"accounts and first passwords: {hub.state / 'accounts.csv'} (root only)")
     scheme = "https" if args.ssl_cert else "http"
     limits = f"{args.mem_limit} of memory and {args.cpu_limit:g} CPU a server"
-    print(f"limits: {limits}" if hub_module.enforces_limits() else
-          f"limits: {limits} NOT enforced here (no systemd on this machine): each server may use the whole machine")
+    print(
+        f"limits: {limits}"
+        if hub_module.enforces_limits()
+        else f"limits: {limits} NOT enforced here (no systemd on this machine): each server may use the whole machine"
+    )
     print(f"idle servers stop after {args.cull_idle} s (their files stay)")
     print(f"the hub: {scheme}://{args.ip}:{args.port}/  (Ctrl-C stops it; nothing is lost)", flush=True)
     if args.setup_only:
@@ -146,17 +165,23 @@ def _hub(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="convnet-course", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="convnet-course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--course", help="the course folder (default: found from the working folder)")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    update = commands.add_parser("update", help=f"make or update your own copy of the notebooks in {workcopy.WORK}/ (never overwrites your work)")
+    update = commands.add_parser(
+        "update", help=f"make or update your own copy of the notebooks in {workcopy.WORK}/ (never overwrites your work)"
+    )
     update.set_defaults(run=_update)
 
     grade = commands.add_parser("grade", help="grade your own notebook(s), hidden tests included")
-    grade.add_argument("notebooks", nargs="*",
-                       help=f"e.g. {workcopy.WORK}/01-convnet-basics/01-convnet-basics.ipynb (default: each chapter in {workcopy.WORK}/)")
+    grade.add_argument(
+        "notebooks",
+        nargs="*",
+        help=f"e.g. {workcopy.WORK}/01-convnet-basics/01-convnet-basics.ipynb (default: each chapter in {workcopy.WORK}/)",
+    )
     grade.add_argument("--assignment", help="which assignment (default: from the notebook's folder or name)")
     grade.set_defaults(run=_grade)
 
@@ -164,11 +189,15 @@ def main(argv: list[str] | None = None) -> int:
     release.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release.set_defaults(run=_release)
 
-    kit = commands.add_parser("kit", help="build the student kit: release notebooks and the course's wheel, no solutions")
+    kit = commands.add_parser(
+        "kit", help="build the student kit: release notebooks and the course's wheel, no solutions"
+    )
     kit.add_argument("--out", help="output folder (default: build/kit; the zip lands beside it)")
     kit.set_defaults(run=_kit)
 
-    backup = commands.add_parser("backup", help="one archive of the gradebook, submissions, feedback, grades (and the hub's exchange)")
+    backup = commands.add_parser(
+        "backup", help="one archive of the gradebook, submissions, feedback, grades (and the hub's exchange)"
+    )
     backup.add_argument("--out", help="where the archive goes (default: backups/ in the course folder)")
     backup.add_argument("--exchange", help="nbgrader's exchange to include (on make hub's machine: <state>/exchange)")
     backup.set_defaults(run=_backup)
@@ -177,7 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     collect.add_argument("assignment")
     collect.add_argument("source", help="a folder or .zip: one folder per student, or files <student>_<name>.ipynb")
     collect.add_argument("--update", action="store_true", help="replace submissions collected before (backed up)")
-    collect.add_argument("--pattern", default=classroom.STUDENT_FROM_FILE, help="regex whose first group is the student id in a file name")
+    collect.add_argument(
+        "--pattern",
+        default=classroom.STUDENT_FROM_FILE,
+        help="regex whose first group is the student id in a file name",
+    )
     collect.set_defaults(run=_collect)
 
     autograde = commands.add_parser("autograde", help="autograde every submission of an assignment, W at a time")
@@ -202,29 +235,51 @@ def main(argv: list[str] | None = None) -> int:
 
     hub = commands.add_parser("hub", help="set up and run a class's JupyterHub on this machine (as root)")
     hub.add_argument("--instructor", default="instructor", help="the instructor's account (default: instructor)")
-    hub.add_argument("--students", default="student1,student2", help="comma-separated accounts (default: student1,student2)")
-    hub.add_argument("--class", dest="class_list", help="a CSV of students with a 'username' or 'id' column (instead of --students)")
-    hub.add_argument("--state", default="/srv/convnet-course", help="where the hub keeps its environment, exchange and database")
+    hub.add_argument(
+        "--students", default="student1,student2", help="comma-separated accounts (default: student1,student2)"
+    )
+    hub.add_argument(
+        "--class", dest="class_list", help="a CSV of students with a 'username' or 'id' column (instead of --students)"
+    )
+    hub.add_argument(
+        "--state", default="/srv/convnet-course", help="where the hub keeps its environment, exchange and database"
+    )
     hub.add_argument("--port", type=int, default=8000, help="the hub's port (it also uses the next two)")
-    hub.add_argument("--ip", default="127.0.0.1",
-                     help="the address it listens on (0.0.0.0: every interface, which needs --ssl-cert and --ssl-key)")
+    hub.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="the address it listens on (0.0.0.0: every interface, which needs --ssl-cert and --ssl-key)",
+    )
     hub.add_argument("--ssl-cert", help="the hub's HTTPS certificate (PEM), with --ssl-key")
     hub.add_argument("--ssl-key", help="the private key of --ssl-cert")
     hub.add_argument("--data", help="a photo folder for every server (COURSE_DATA_DIR; default: the shipped photos)")
     hub.add_argument("--mem-limit", default="4G", help="each person's server, kernels included (default: 4G)")
     hub.add_argument("--cpu-limit", type=float, default=1.0, help="CPUs of each person's server (default: 1)")
-    hub.add_argument("--cull-idle", type=int, default=3600, metavar="SECONDS",
-                     help="stop a server idle this long; its files stay (default: 3600)")
-    hub.add_argument("--setup-only", action="store_true",
-                     help="set everything up (after git pull: bring the course up to date), do not start the hub; "
-                     "its ports may be in use (by the hub itself)")
+    hub.add_argument(
+        "--cull-idle",
+        type=int,
+        default=3600,
+        metavar="SECONDS",
+        help="stop a server idle this long; its files stay (default: 3600)",
+    )
+    hub.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="set everything up (after git pull: bring the course up to date), do not start the hub; "
+        "its ports may be in use (by the hub itself)",
+    )
     hub.set_defaults(run=_hub)
 
-    build = commands.add_parser("build", help="execute every chapter into build/: the lesson as released (HTML + results.json)")
+    build = commands.add_parser(
+        "build", help="execute every chapter into build/: the lesson as released (HTML + results.json)"
+    )
     build.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     build.add_argument("--out", help="output folder (default: build/)")
-    build.add_argument("--solutions", action="store_true",
-                       help="also write the instructor's copy, every answer and hidden test, to build/instructor/ (never publish it)")
+    build.add_argument(
+        "--solutions",
+        action="store_true",
+        help="also write the instructor's copy, every answer and hidden test, to build/instructor/ (never publish it)",
+    )
     build.set_defaults(run=_build)
 
     args = parser.parse_args(argv)

@@ -13,8 +13,9 @@ from traitlets.config.loader import PyFileConfigLoader
 CONFIG_FILE = "nbgrader_config.py"
 
 
-def nbgrader_config(root: Path, course_dir: Path | None = None, *, db_url: str | None = None,
-                    timeout: int | None = None) -> Config:
+def nbgrader_config(
+    root: Path, course_dir: Path | None = None, *, db_url: str | None = None, timeout: int | None = None
+) -> Config:
     """The course's ``nbgrader_config.py`` (in ``root``), for nbgrader to work in
     ``course_dir`` (default ``root``) with the gradebook ``db_url`` (default: the one the
     file names, else ``course_dir/gradebook.db``) and, if given, a per-cell ``timeout``.

@@ -66,7 +66,9 @@ def find_assignment(root: Path, notebook: Path) -> str:
         if guess in known:
             return guess
     ids = cells.grade_ids(_cells(notebook))
-    matches = [a for a in known if ids and ids <= cells.grade_ids(_cells(root / "solutions" / a / notebook_name(root, a)))]
+    matches = [
+        a for a in known if ids and ids <= cells.grade_ids(_cells(root / "solutions" / a / notebook_name(root, a)))
+    ]
     if len(matches) == 1:
         return matches[0]
     raise GradingError(f"Cannot tell which assignment {notebook} is; name it with --assignment (one of {known}).")

@@ -19,7 +19,8 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
-from course_lib import confidence, results, sources
+from course_lib import confidence, results
+from course_lib.photos import sources
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks" / "results.json"
 NOT_MEASURED = "*The course has not measured this yet.*"
@@ -51,10 +52,15 @@ def _cores(bench: Bench) -> int | None:
 def _run_time(bench: Bench, assignment: str) -> str:
     cpu = {n["assignment"]: n["seconds"] for n in bench.get("course", {}).get("notebooks", [])}
     gpu = {n["assignment"]: n["seconds"] for n in bench.get("gpu", {}).get("notebooks", [])}
-    line = (f"- **Run time**: {duration(cpu[assignment])} on a CPU with {_cores(bench)} cores (one full run)"
-            if assignment in cpu else "- **Run time**: not measured yet on a CPU")
+    line = (
+        f"- **Run time**: {duration(cpu[assignment])} on a CPU with {_cores(bench)} cores (one full run)"
+        if assignment in cpu
+        else "- **Run time**: not measured yet on a CPU"
+    )
     line += f"; {duration(gpu[assignment])} with a GPU." if assignment in gpu else "; with a GPU: not measured yet."
-    if assignment == "02-pretrained-convnets" and _measured(bench).get("feature_extraction", {}).get("features_from_cache"):
+    if assignment == "02-pretrained-convnets" and _measured(bench).get("feature_extraction", {}).get(
+        "features_from_cache"
+    ):
         line += " " + features_saved(bench)
     return line
 
@@ -63,8 +69,14 @@ def features_saved(bench: Bench) -> str:
     """Chapter 2's run time found its features saved: what a first run adds."""
     size = _measured(bench).get("feature_extraction", {}).get("image_size")
     row = next((r for r in bench.get("image_sizes", {}).get("sizes", []) if r["image_size"] == size), None)
-    cost = (f": the base took {row['feature_seconds']:.0f} s for the training and validation photos at {size} px"
-            ", before the test photos") if row else ""
+    cost = (
+        (
+            f": the base took {row['feature_seconds']:.0f} s for the training and validation photos at {size} px"
+            ", before the test photos"
+        )
+        if row
+        else ""
+    )
     return f"That run found chapter 2's features saved by an earlier one; a first run extracts them too{cost}."
 
 
@@ -78,8 +90,10 @@ def _seeds(bench: Bench) -> str | None:
     seeds = bench.get("scratch_seeds")
     if not seeds:
         return None
-    return (f"{results.METHODS['scratch_augmented'][0]} {_pct(seeds['min'])} to {_pct(seeds['max'])} over "
-            f"{len(seeds['rows'])} seeds (mean {_pct(seeds['mean'])})")
+    return (
+        f"{results.METHODS['scratch_augmented'][0]} {_pct(seeds['min'])} to {_pct(seeds['max'])} over "
+        f"{len(seeds['rows'])} seeds (mean {_pct(seeds['mean'])})"
+    )
 
 
 PRETRAINED = ("feature_extraction", "feature_extraction_augmented", "fine_tuning")
@@ -90,7 +104,9 @@ def _pretrained(bench: Bench) -> list[str | None]:
     runs = bench.get("pretrained_runs", {})
     if "summary" not in runs:
         return [_one_run(_measured(bench), key) for key in PRETRAINED]
-    found = [f"{results.METHODS[key][0].removeprefix('pretrained: ')} {_range(runs['summary'][key])}" for key in PRETRAINED]
+    found = [
+        f"{results.METHODS[key][0].removeprefix('pretrained: ')} {_range(runs['summary'][key])}" for key in PRETRAINED
+    ]
     return [", ".join(found) + f" over {len(runs['rows'])} runs"]
 
 
@@ -107,16 +123,21 @@ ACCURACIES: dict[str, Callable[[Bench], list[str | None]]] = {
 
 def what_to_expect(bench: Bench, assignment: str) -> str:
     """The box at the top of a chapter: its run time and the test accuracies it reaches."""
-    lines = ["> **What to expect** (measured by the course, in full mode on the book's photos)", ">",
-             f"> {_run_time(bench, assignment)}"]
+    lines = [
+        "> **What to expect** (measured by the course, in full mode on the book's photos)",
+        ">",
+        f"> {_run_time(bench, assignment)}",
+    ]
     found = [line for line in ACCURACIES.get(assignment, lambda _: [])(bench) if line]
     if found:
         lines.append("> - **Test accuracy**: " + "; ".join(found) + ".")
     if assignment in ACCURACIES:
         test = 2 * sources.sample_split()["test"]
-        lines.append(f"> - On the course's photo sample (used where the book's photos cannot be downloaded) there are "
-                     f"{test} test photos, so one photo is {100 / test:.1f} points: expect figures to move by several "
-                     "points from run to run.")
+        lines.append(
+            f"> - On the course's photo sample (used where the book's photos cannot be downloaded) there are "
+            f"{test} test photos, so one photo is {100 / test:.1f} points: expect figures to move by several "
+            "points from run to run."
+        )
     return "\n".join(lines)
 
 
@@ -126,21 +147,31 @@ def image_sizes(bench: Bench, _: str) -> str:
     if not run or "skipped" in run:
         return NOT_MEASURED
     photos = run["sizes"][0]["validation_photos"]
-    lines = [f"How the course chose it, on the book's {photos} **validation** photos (the test photos are kept for "
-             f"scoring each method once): section 2's classifier, trained {run['seeds']} times at each size, "
-             "mean [lowest, highest]:", "",
-             "| image size | validation accuracy | work per image |", "|---|---|---|"]
+    lines = [
+        f"How the course chose it, on the book's {photos} **validation** photos (the test photos are kept for "
+        f"scoring each method once): section 2's classifier, trained {run['seeds']} times at each size, "
+        "mean [lowest, highest]:",
+        "",
+        "| image size | validation accuracy | work per image |",
+        "|---|---|---|",
+    ]
     base = run["sizes"][0]["image_size"]
     for row in run["sizes"]:
         accuracy = row["validation_accuracy"]
-        lines.append(f"| {row['image_size']} × {row['image_size']} | {_pct(accuracy['mean'])} [{_pct(accuracy['min'])}, "
-                     f"{_pct(accuracy['max'])}] | {(row['image_size'] / base) ** 2:.1f} × that of {base} |")
+        lines.append(
+            f"| {row['image_size']} × {row['image_size']} | {_pct(accuracy['mean'])} [{_pct(accuracy['min'])}, "
+            f"{_pct(accuracy['max'])}] | {(row['image_size'] / base) ** 2:.1f} × that of {base} |"
+        )
     ranked = sorted(run["sizes"], key=lambda row: row["validation_accuracy"]["mean"], reverse=True)
     best, second = ranked[0], ranked[1] if len(ranked) > 1 else None
     lines += ["", f"The best on the validation photos: {best['image_size']} × {best['image_size']}."]
-    if second and not confidence.clearly_apart(best["validation_accuracy"]["mean"], second["validation_accuracy"]["mean"], photos):
-        lines[-1] += (f" {second['image_size']} × {second['image_size']} is within the noise of {photos} photos of it, "
-                      f"for {(second['image_size'] / best['image_size']) ** 2:.2f} times the work: as defensible a choice.")
+    if second and not confidence.clearly_apart(
+        best["validation_accuracy"]["mean"], second["validation_accuracy"]["mean"], photos
+    ):
+        lines[-1] += (
+            f" {second['image_size']} × {second['image_size']} is within the noise of {photos} photos of it, "
+            f"for {(second['image_size'] / best['image_size']) ** 2:.2f} times the work: as defensible a choice."
+        )
     return "\n".join(lines)
 
 
@@ -154,15 +185,26 @@ def small_data(bench: Bench, _: str) -> str:
     methods = ("feature extraction", "+ augmentation", "+ fine-tuning")
     if runs:
         by = {(r["image_size"], r["method"]): r["test_accuracy"] for r in runs}
-        lines += ["The course's run on the book's photos, the first 50 cats and 50 dogs (one run):", "",
-                  "| 100 training photos | " + " | ".join(methods) + " |", "|---|---|---|---|"]
+        lines += [
+            "The course's run on the book's photos, the first 50 cats and 50 dogs (one run):",
+            "",
+            "| 100 training photos | " + " | ".join(methods) + " |",
+            "|---|---|---|---|",
+        ]
         for size in sorted({r["image_size"] for r in runs}, reverse=True):
-            lines.append(f"| {size} px | " + " | ".join(_pct(by[size, m]) if (size, m) in by else "–" for m in methods) + " |")
+            lines.append(
+                f"| {size} px | " + " | ".join(_pct(by[size, m]) if (size, m) in by else "–" for m in methods) + " |"
+            )
     if subsets:
-        lines += ["", f"At {subsets['image_size']} px on {subsets['subsets']} random subsets of {subsets['training_photos']} "
-                  "photos (a new subset per seed), with this notebook's head and with the book's (the feature maps "
-                  "flattened, as the book flattens VGG16's): mean [lowest, highest].", "",
-                  "| head | " + " | ".join(methods) + " |", "|---|---|---|---|"]
+        lines += [
+            "",
+            f"At {subsets['image_size']} px on {subsets['subsets']} random subsets of {subsets['training_photos']} "
+            "photos (a new subset per seed), with this notebook's head and with the book's (the feature maps "
+            "flattened, as the book flattens VGG16's): mean [lowest, highest].",
+            "",
+            "| head | " + " | ".join(methods) + " |",
+            "|---|---|---|---|",
+        ]
         for head, row in subsets["summary"].items():
             cells = [f"{_pct(row[m]['mean'])} [{_pct(row[m]['min'])}, {_pct(row[m]['max'])}]" for m in methods]
             lines.append(f"| {head} | " + " | ".join(cells) + " |")
@@ -174,10 +216,16 @@ def data_shift(bench: Bench, _: str) -> str:
     models = _measured(bench).get("data_shift", {}).get("models")
     if not models:
         return NOT_MEASURED
-    lines = ["The course's run on the book's photos (one run):", "",
-             "| model | its test photos: all / cats / dogs | Oxford photos: all / cats / dogs |", "|---|---|---|"]
+    lines = [
+        "The course's run on the book's photos (one run):",
+        "",
+        "| model | its test photos: all / cats / dogs | Oxford photos: all / cats / dogs |",
+        "|---|---|---|",
+    ]
     for name, scores in models.items():
-        test, oxford = (" / ".join(_pct(scores[part][c]) for c in ("all", "cats", "dogs")) for part in ("test", "oxford"))
+        test, oxford = (
+            " / ".join(_pct(scores[part][c]) for c in ("all", "cats", "dogs")) for part in ("test", "oxford")
+        )
         lines.append(f"| {name} | {test} | {oxford} |")
     return "\n".join(lines)
 

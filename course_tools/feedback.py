@@ -26,7 +26,9 @@ class TestMessagesOnly(NbGraderPreprocessor):
     """A test cell's error shows its message (``AssertionError: ...``), not the traceback
     that quotes the test's code."""
 
-    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, index: int) -> tuple[NotebookNode, ResourcesDict]:
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
         if cell.cell_type == "code" and cells.is_grade(cell) and not cells.is_solution(cell):
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error":
@@ -39,7 +41,9 @@ class Inert(Preprocessor):
     pictures; Markdown and raw cells keep their text, with HTML that cannot run (nbconvert's
     own ``clean_html``, as nbviewer uses)."""
 
-    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, index: int) -> tuple[NotebookNode, ResourcesDict]:
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
         if cell.cell_type in ("markdown", "raw"):
             cell.source = clean_html(cell.source)
             cell.pop("attachments", None)

@@ -82,7 +82,9 @@ def exclusive(root: Path) -> Iterator[None]:
         _no_workers_left(Path(root))
         handle.truncate(0)
         command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n")
+        handle.write(
+            f"pid {os.getpid()} on {socket.gethostname()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}: {command}\n"
+        )
         handle.flush()
         yield
 
@@ -162,7 +164,11 @@ def graded_report(root: Path, assignment: str, student: str, gradebook) -> Repor
     the submission, and the gradebook must hold its grades."""
     name = notebook_name(root, assignment)
     graded = root / "autograded" / student / assignment / name
-    if notebook_problem(graded) or not _executed(graded) or _resubmitted(root / "submitted" / student / assignment, graded):
+    if (
+        notebook_problem(graded)
+        or not _executed(graded)
+        or _resubmitted(root / "submitted" / student / assignment, graded)
+    ):
         return None
     try:
         return read_report(gradebook, assignment, student, Path(name).stem, graded)

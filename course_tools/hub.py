@@ -113,21 +113,27 @@ class ClassHub:
         """Refuse, with what to do, where the hub cannot run (its ports: only when it is
         to start, not for a set-up or update while it runs)."""
         if os.geteuid() != 0:
-            raise HubError("The class hub must run as root: it creates local accounts and starts each "
-                           "person's server as that person. Run it with sudo (sudo make hub).")
+            raise HubError(
+                "The class hub must run as root: it creates local accounts and starts each "
+                "person's server as that person. Run it with sudo (sudo make hub)."
+            )
         for tool in ("node", "npm"):
             if shutil.which(tool) is None:
-                raise HubError(f"{tool} is missing: JupyterHub's proxy runs on Node.js. Install it "
-                               "(Debian: apt-get install nodejs npm) and start the hub again.")
+                raise HubError(
+                    f"{tool} is missing: JupyterHub's proxy runs on Node.js. Install it "
+                    "(Debian: apt-get install nodejs npm) and start the hub again."
+                )
         for port in (self.port, self.port + 1, self.port + 2) if ports else ():  # public, proxy API, hub API
             with socket.socket() as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 try:
                     probe.bind((self.ip, port))
                 except OSError:
-                    raise HubError(f"Port {port} on {self.ip} is taken (the hub needs {self.port}, "
-                                   f"{self.port + 1} and {self.port + 2}): stop what uses it, or "
-                                   "choose another with --port.") from None
+                    raise HubError(
+                        f"Port {port} on {self.ip} is taken (the hub needs {self.port}, "
+                        f"{self.port + 1} and {self.port + 2}): stop what uses it, or "
+                        "choose another with --port."
+                    ) from None
         names = set()
         for name in self.users:
             if not _valid_name(name):
@@ -149,8 +155,10 @@ class ClassHub:
                 "--ip 127.0.0.1 behind an HTTPS proxy of your own."
             )
         if self.data is not None and not self.data.is_dir():
-            raise HubError(f"--data names {self.data}, which is not a folder: give the cats_and_dogs_small "
-                           "folder (train/, validation/, test/), or leave it out to use the shipped photos.")
+            raise HubError(
+                f"--data names {self.data}, which is not a folder: give the cats_and_dogs_small "
+                "folder (train/, validation/, test/), or leave it out to use the shipped photos."
+            )
 
     # -- set-up ---------------------------------------------------------------------
     def setup(self, ports: bool = True) -> None:
@@ -169,9 +177,12 @@ class ClassHub:
     def settings(self) -> dict:
         """What ``hub/jupyterhub_config.py`` reads."""
         return {
-            "state": str(self.state), "ip": self.ip, "port": self.port,
+            "state": str(self.state),
+            "ip": self.ip,
+            "port": self.port,
             "ssl": [str(self.ssl_cert), str(self.ssl_key)] if self.ssl_cert else None,
-            "instructor": self.instructor, "students": self.students,
+            "instructor": self.instructor,
+            "students": self.students,
             "course_dir": str(self.course_dir),
             "limits": {"mem_limit": self.mem_limit, "cpu_limit": self.cpu_limit, "enforced": enforces_limits()},
             "cull_idle": self.cull_idle,
@@ -246,10 +257,14 @@ class ClassHub:
         )
         student = self.state / "jupyter" / "student"
         (student / "labconfig").mkdir(parents=True, exist_ok=True)
-        (student / "jupyter_server_config.json").write_text(json.dumps(
-            {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_ONLY["server"]}}}, indent=2))
-        (student / "labconfig" / "page_config.json").write_text(json.dumps(
-            {"disabledExtensions": {name: True for name in STUDENT_ONLY["lab"]}}, indent=2))
+        (student / "jupyter_server_config.json").write_text(
+            json.dumps(
+                {"ServerApp": {"jpserver_extensions": {name: False for name in STUDENT_ONLY["server"]}}}, indent=2
+            )
+        )
+        (student / "labconfig" / "page_config.json").write_text(
+            json.dumps({"disabledExtensions": {name: True for name in STUDENT_ONLY["lab"]}}, indent=2)
+        )
         instructor = self.state / "jupyter" / "instructor"
         instructor.mkdir(exist_ok=True)
         (instructor / "nbgrader_config.py").write_text(  # formgrader reads the course's own settings
@@ -277,17 +292,25 @@ class ClassHub:
                     continue
                 (staging / name).parent.mkdir(parents=True, exist_ok=True)
                 if source.is_dir():
-                    shutil.copytree(source, staging / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+                    shutil.copytree(
+                        source, staging / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+                    )
                 else:
                     shutil.copyfile(source, staging / name)
             for path in (staging, *staging.rglob("*")):
                 path.chmod(0o755 if path.is_dir() else 0o644)
             python = str(self.state / "env" / "bin" / "python")
-            for line in _run([python, "-c", FILL_COURSE, str(staging), str(self.course_dir)], env=env, **as_instructor).splitlines():
+            for line in _run(
+                [python, "-c", FILL_COURSE, str(staging), str(self.course_dir)], env=env, **as_instructor
+            ).splitlines():
                 self._say(line)
         nbgrader = str(self.state / "env" / "bin" / "nbgrader")
         for name in self.students:
-            _run([nbgrader, "db", "student", "add", name, "--log-level=WARN"], env=env, **{**as_instructor, "cwd": self.course_dir})
+            _run(
+                [nbgrader, "db", "student", "add", name, "--log-level=WARN"],
+                env=env,
+                **{**as_instructor, "cwd": self.course_dir},
+            )
 
     def environment(self, role: str) -> dict[str, str]:
         """The environment of a server (``role``: instructor or student)."""
@@ -302,7 +325,11 @@ class ClassHub:
     # -- running --------------------------------------------------------------------
     def command(self) -> tuple[list[str], dict[str, str]]:
         """The command that runs the hub in the foreground, and its environment."""
-        command = [str(self.state / "env" / "bin" / "jupyterhub"), "-f", str(self.root / "hub" / "jupyterhub_config.py")]
+        command = [
+            str(self.state / "env" / "bin" / "jupyterhub"),
+            "-f",
+            str(self.root / "hub" / "jupyterhub_config.py"),
+        ]
         return command, {**os.environ, SETTINGS_VARIABLE: str(self.state / "hub.json")}
 
     def _say(self, line: str) -> None:
@@ -332,14 +359,20 @@ def _shared_python() -> Path:
     for candidate in (Path(sys.executable), Path("/usr/bin/python3"), Path("/usr/local/bin/python3")):
         if candidate.exists() and _world_usable(candidate) and _python_version(candidate) >= (3, 11):
             return candidate.resolve()
-    raise HubError("No Python 3.11 or newer that every account can run was found (the course's own "
-                   f"{sys.executable} lies where students cannot read). Install one: apt-get install python3 python3-venv.")
+    raise HubError(
+        "No Python 3.11 or newer that every account can run was found (the course's own "
+        f"{sys.executable} lies where students cannot read). Install one: apt-get install python3 python3-venv."
+    )
 
 
 def _world_usable(path: Path) -> bool:
     real = path.resolve()
-    prefix = Path(subprocess.run([str(real), "-c", "import sys; print(sys.base_prefix)"],
-                                 capture_output=True, text=True).stdout.strip() or "/")
+    prefix = Path(
+        subprocess.run(
+            [str(real), "-c", "import sys; print(sys.base_prefix)"], capture_output=True, text=True
+        ).stdout.strip()
+        or "/"
+    )
     folders = {*real.parents, prefix, *prefix.parents}
     return bool(real.stat().st_mode & 0o001) and all(folder.stat().st_mode & 0o001 for folder in folders)
 
@@ -370,8 +403,13 @@ def _loopback(ip: str) -> bool:
 
 
 def _valid_name(name: str) -> bool:
-    return bool(name) and len(name) <= 32 and name[0].isalpha() and name.islower() and all(
-        ch.isalnum() or ch in "-_" for ch in name)
+    return (
+        bool(name)
+        and len(name) <= 32
+        and name[0].isalpha()
+        and name.islower()
+        and all(ch.isalnum() or ch in "-_" for ch in name)
+    )
 
 
 def _uid(name: str) -> int | None:
@@ -390,7 +428,9 @@ def _read_accounts(path: Path) -> dict[str, str]:
 
 def _course_hash(root: Path) -> str:
     digest = hashlib.sha256(" ".join(HUB_REQUIREMENTS).encode())
-    for path in sorted([root / "pyproject.toml", *(root / "course_lib").rglob("*"), *(root / "course_tools").rglob("*")]):
+    for path in sorted(
+        [root / "pyproject.toml", *(root / "course_lib").rglob("*"), *(root / "course_tools").rglob("*")]
+    ):
         if path.is_file() and "__pycache__" not in path.parts:
             digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
     return digest.hexdigest()

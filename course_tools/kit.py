@@ -4,7 +4,7 @@
 course's nbgrader settings (so that *Validate* treats a warning as the course does), and a
 wheel of the course's library with its sample photos and the tools Validate needs, built
 from a copy of the packages alone: nothing of ``solutions/`` (answers, hidden tests) goes
-in, and the course's own version of each exercise (:mod:`course_lib.stand_ins`, with which
+in, and the course's own version of each exercise (:mod:`course_lib.exercises.stand_ins`, with which
 a stuck self-learner's lesson goes on) is left out of the wheel's copy
 (:func:`without_answers`): a lesson cell that needs an exercise then asks for it. A student
 installs the wheel (``pip install``) and opens the notebooks.
@@ -67,10 +67,23 @@ def wheel_without_answers(root: Path, out: Path) -> Path:
                 shutil.copytree(source, Path(tmp) / name, ignore=shutil.ignore_patterns(*LEFT_OUT))
             else:
                 shutil.copyfile(source, Path(tmp) / name)
-        stand_ins = Path(tmp) / "course_lib" / "stand_ins.py"
+        stand_ins = Path(tmp) / "course_lib" / "exercises" / "stand_ins.py"
         stand_ins.write_text(without_answers(stand_ins.read_text()))
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                        "--wheel-dir", str(out), tmp], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--wheel-dir",
+                str(out),
+                tmp,
+            ],
+            check=True,
+        )
     (wheel,) = out.glob("*.whl")
     return wheel
 
@@ -80,7 +93,9 @@ def without_answers(source: str) -> str:
     decorated ``@_stands_in``) replaced by a ``NotImplementedError``, and ``SHIPPED = False``."""
     tree = ast.parse(source)
     for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef) and any(getattr(d, "id", None) == "_stands_in" for d in node.decorator_list):
+        if isinstance(node, ast.FunctionDef) and any(
+            getattr(d, "id", None) == "_stands_in" for d in node.decorator_list
+        ):
             message = f"the course's version of {node.name} is not in the student kit: write yours in its exercise"
             node.body = [ast.Raise(ast.Call(ast.Name("NotImplementedError"), [ast.Constant(message)], []))]
         elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["SHIPPED"]:

@@ -57,15 +57,16 @@ class Report:
         return sum(c.max_points for c in self.cells if c.kind == "manual")
 
     def lateness(self) -> str:
-        """"" when on time; else how late, the penalty, and the score grades.csv will hold."""
+        """ "" when on time; else how late, the penalty, and the score grades.csv will hold."""
         if self.seconds_late <= 0:
             return ""
         hours, seconds = divmod(round(self.seconds_late), 3600)
         late = f"{hours // 24} d {hours % 24} h" if hours >= 24 else f"{hours} h {seconds // 60} min"
         written = sum(c.points or 0.0 for c in self.cells if c.kind == "manual")
         net = max(self.auto_score + written - self.late_penalty, 0.0)
-        return (f"LATE by {late}: penalty {self.late_penalty:g}, so {net:g} in grades.csv"
-                + (" (before the written answers are graded)" if self.manual_max else ""))
+        return f"LATE by {late}: penalty {self.late_penalty:g}, so {net:g} in grades.csv" + (
+            " (before the written answers are graded)" if self.manual_max else ""
+        )
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -147,9 +148,11 @@ def format_report(report: Report) -> str:
     lines.append(f"autograded: {report.auto_score:g} / {report.auto_max:g} points")
     if report.manual_max and report.model_answers:
         written = ", ".join(c.grade_id for c in report.cells if c.kind == "manual")
-        lines.append(f"written answers: {report.manual_max:g} more points, not graded automatically: your teacher "
-                     f"grades them, or on your own, compare yours ({written}) with the model answers in the cells "
-                     f"of the same names in {report.model_answers}")
+        lines.append(
+            f"written answers: {report.manual_max:g} more points, not graded automatically: your teacher "
+            f"grades them, or on your own, compare yours ({written}) with the model answers in the cells "
+            f"of the same names in {report.model_answers}"
+        )
     elif report.manual_max:
         lines.append(f"written answers: {report.manual_max:g} more points, graded by your teacher")
     if report.photos:

@@ -93,7 +93,11 @@ def describe() -> str:
     if problem := unavailable():
         return f"no sandbox: {problem}"
     parts = [f"Landlock ABI {landlock.abi()}"]
-    parts.append("own user, PID, mount and network namespaces" if namespaces_work() else "no namespaces (TCP limited by Landlock)")
+    parts.append(
+        "own user, PID, mount and network namespaces"
+        if namespaces_work()
+        else "no namespaces (TCP limited by Landlock)"
+    )
     if os.geteuid() == 0:
         parts.append("no process limit (the grader runs as root)")
     return "sandboxed: " + ", ".join(parts)
@@ -234,7 +238,7 @@ def _passed_on(argv: list[str] | None) -> list[str]:
 def photos() -> tuple[list[Path], dict[str, str]]:
     """The photo folder a graded notebook uses, found here, and what tells the kernel of
     it: its cache is empty, so a photo set from the grader's cache is named as a folder."""
-    from course_lib import sources
+    from course_lib.photos import sources
 
     try:
         found = sources.for_grading()

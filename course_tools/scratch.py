@@ -31,7 +31,13 @@ class ScratchCourse:
     """
 
     def __init__(
-        self, root: Path, workdir: Path, *, timeout: int | None = None, db_url: str | None = None, sandboxed: bool = False
+        self,
+        root: Path,
+        workdir: Path,
+        *,
+        timeout: int | None = None,
+        db_url: str | None = None,
+        sandboxed: bool = False,
     ) -> None:
         self.root = Path(root).resolve()
         self.workdir = Path(workdir).resolve()

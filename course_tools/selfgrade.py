@@ -7,7 +7,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from course_lib import sources
+from course_lib.photos import sources
+
 from .course import find_assignment, find_course_root, notebook_name
 from .reports import Report
 from .scratch import ScratchCourse

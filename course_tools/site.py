@@ -11,7 +11,8 @@ from pathlib import Path
 import jinja2
 import nbformat
 
-from course_lib import results, sources
+from course_lib import results
+from course_lib.photos import sources
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("course_tools", "templates"),

@@ -11,7 +11,6 @@ feedback, and only an error (a failed assertion) costs points.
 
 from __future__ import annotations
 
-
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import NotebookNode
 from nbgrader.converters import Autograde
@@ -31,7 +30,9 @@ def _stderr_as_stdout(cell: NotebookNode) -> None:
 class StderrAsStdout(NbGraderPreprocessor):
     """What a graded cell wrote to stderr becomes stdout (autograding)."""
 
-    def preprocess_cell(self, cell: NotebookNode, resources: ResourcesDict, index: int) -> tuple[NotebookNode, ResourcesDict]:
+    def preprocess_cell(
+        self, cell: NotebookNode, resources: ResourcesDict, index: int
+    ) -> tuple[NotebookNode, ResourcesDict]:
         _stderr_as_stdout(cell)
         return cell, resources
 

@@ -6,13 +6,13 @@ input transformer that turns every later cell into ``pass``, a patched ``run_cel
 autograded, :class:`VerdictExecute` sends the student's kernel every cell but the test
 cells; each test cell runs here, in the grader, in a namespace of the course's modules.
 A name the test uses that is not there is looked up in the kernel: a function becomes a
-stand-in that calls it there (:mod:`course_lib.remote`), any other value is copied here.
+stand-in that calls it there (:mod:`course_lib.exercises.remote`), any other value is copied here.
 Only what the test cell raises here costs points, and a test whose call never comes back
 (the kernel died, looped or exited) fails. The cell's source is nbgrader's copy from the
 gradebook, never the submission's.
 
 Calling the course's own answer to an exercise earns nothing twice over: the kernel runs
-the call under :func:`course_lib.checks.own_work`, and here the submission's answer cells
+the call under :func:`course_lib.exercises.checks.own_work`, and here the submission's answer cells
 are read for any use of those functions (which no switch inside the kernel can hide).
 """
 
@@ -45,8 +45,8 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool
 
-from course_lib import checks, guard, remote
-from course_lib.remote import MAX_BYTES, Codec, CrossingError
+from course_lib.exercises import checks, guard, remote
+from course_lib.exercises.remote import MAX_BYTES, Codec, CrossingError
 
 from . import cells
 
@@ -110,7 +110,7 @@ class Kernel:
             exercise, references, builds_on = open_guard
             guard_names = (exercise, [f"{r.__module__}:{r.__qualname__}" for r in references], list(builds_on))
         code = (
-            f"__import__('course_lib.remote', fromlist=['serve']).serve({name!r}, {str(self.inbox / exchange)!r}, "
+            f"__import__('course_lib.exercises.remote', fromlist=['serve']).serve({name!r}, {str(self.inbox / exchange)!r}, "
             f"{str(self.outbox / exchange)!r}, {guard_names!r}, lookup={lookup!r})"
         )
         try:
@@ -174,7 +174,9 @@ class Kernel:
             for name in os.listdir(folder):
                 if not _EXCHANGE.fullmatch(name.replace(".", "_")):
                     continue
-                handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder)  # a FIFO never blocks
+                handle = os.open(
+                    name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder
+                )  # a FIFO never blocks
                 with os.fdopen(handle, "rb") as source:
                     if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
                         continue
@@ -276,7 +278,9 @@ def hiding(source: str) -> str:
                 if module.split(".")[0] in HIDING_MODULES:
                     return f"import {module}"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("getattr", "setattr"):
-            if len(node.args) < 2 or not (isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+            if len(node.args) < 2 or not (
+                isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)
+            ):
                 return f"{node.func.id} with a computed name"
     return ""
 
@@ -309,10 +313,17 @@ def prelude() -> dict[str, Any]:
 
     import course_lib
 
-    namespace: dict[str, Any] = {"__name__": "__test__", "np": np, "keras": keras, "layers": keras.layers, "ops": keras.ops}
-    for module in pkgutil.iter_modules(course_lib.__path__):
-        if module.name not in ("remote", "stand_ins", "guard", "recipes"):
-            namespace[module.name] = importlib.import_module(f"course_lib.{module.name}")
+    namespace: dict[str, Any] = {
+        "__name__": "__test__",
+        "np": np,
+        "keras": keras,
+        "layers": keras.layers,
+        "ops": keras.ops,
+    }
+    for module in pkgutil.walk_packages(course_lib.__path__, "course_lib."):
+        leaf = module.name.rsplit(".", 1)[1]
+        if not module.ispkg and leaf not in ("remote", "stand_ins", "guard", "recipes"):
+            namespace[leaf] = importlib.import_module(module.name)
     namespace["backend"].configure()
     return namespace
 
@@ -375,7 +386,9 @@ def _answers_guarded(answers: Callable[[str], list[str]]):
         for reference in references:
             for name in (getattr(reference, "__name__", ""), getattr(reference, "__qualname__", "")):
                 if name and mentions(answers(exercise), name.rsplit(".", 1)[-1]):
-                    raise checks.OwnWorkError(guard.message(exercise, f"{reference.__module__}.{reference.__qualname__}"))
+                    raise checks.OwnWorkError(
+                        guard.message(exercise, f"{reference.__module__}.{reference.__qualname__}")
+                    )
         with original(exercise, *references, builds_on=builds_on):
             yield
 
@@ -438,6 +451,8 @@ def _answer_cells(before: list[NotebookNode], exercise: str) -> list[str]:
     grade id, or the function it defines)."""
     for cell in reversed(before):
         if cell.cell_type == "code" and cells.is_solution(cell):
-            if cells.grade_id(cell) == exercise or re.search(rf"^\s*def\s+{re.escape(exercise)}\s*\(", cell.source, re.M):
+            if cells.grade_id(cell) == exercise or re.search(
+                rf"^\s*def\s+{re.escape(exercise)}\s*\(", cell.source, re.M
+            ):
                 return [cell.source]
     return []

@@ -56,17 +56,25 @@ def bring(source: Path, target: Path, items: list[Path], label: str, aside: str 
         if mine.exists() and given.exists() and given.read_bytes() == path.read_bytes():
             continue  # unchanged since it was brought
         if not mine.exists():
-            lines.append(f"new: {label}/{relative}" if not given.exists() else f"copied again (it was gone): {label}/{relative}")
+            lines.append(
+                f"new: {label}/{relative}" if not given.exists() else f"copied again (it was gone): {label}/{relative}"
+            )
             _copy(path, mine)
         elif given.exists() and mine.read_bytes() == given.read_bytes():
             lines.append(f"updated: {label}/{relative} (you had not changed it){_changes(given, path)}")
             _copy(path, mine)
         elif mine.read_bytes() != path.read_bytes():
-            beside = target / aside / stamp / relative if aside else mine.with_name(f"{mine.stem}.course-{stamp}{mine.suffix}")
+            beside = (
+                target / aside / stamp / relative
+                if aside
+                else mine.with_name(f"{mine.stem}.course-{stamp}{mine.suffix}")
+            )
             _copy(path, beside)
             changed = _changes(given, path) if given.exists() else ""
-            lines.append(f"changed in the course: {label}/{relative} is yours and kept; the new version is "
-                         f"{label}/{beside.relative_to(target)}{changed}")
+            lines.append(
+                f"changed in the course: {label}/{relative} is yours and kept; the new version is "
+                f"{label}/{beside.relative_to(target)}{changed}"
+            )
         _copy(path, given)
     return lines
 

@@ -45,10 +45,24 @@ c.Spawner.mem_limit = limits["mem_limit"]
 c.Spawner.cpu_limit = limits["cpu_limit"]
 
 # Servers idle for cull_idle seconds are stopped (their files stay): jupyterhub-idle-culler.
-c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
-                            "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}]
-c.JupyterHub.services = [{"name": "idle-culler", "command": [
-    str(state / "env" / "bin" / "python"), "-m", "jupyterhub_idle_culler", f"--timeout={settings['cull_idle']}"]}]
+c.JupyterHub.load_roles = [
+    {
+        "name": "idle-culler",
+        "services": ["idle-culler"],
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+    }
+]
+c.JupyterHub.services = [
+    {
+        "name": "idle-culler",
+        "command": [
+            str(state / "env" / "bin" / "python"),
+            "-m",
+            "jupyterhub_idle_culler",
+            f"--timeout={settings['cull_idle']}",
+        ],
+    }
+]
 c.Spawner.default_url = "/lab"
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 120

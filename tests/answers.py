@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from helpers import ROOT
 
 from course_tools import cells, sandbox
 from course_tools.config import CONFIG_FILE
 from course_tools.course import notebook_name
 from course_tools.reports import Report
 from course_tools.scratch import ScratchCourse
+from helpers import ROOT
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,9 @@ SHORTCUT = r"calls the course's own"  # the message of checks.own_work
 
 
 def strip_markers(source: str) -> str:
-    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+    return "\n".join(
+        line for line in source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line
+    )
 
 
 def _variant_cells(answer: nbformat.NotebookNode, test: nbformat.NotebookNode, label: str, source: str):
@@ -101,7 +103,9 @@ def grade_answers(assignment: str, exercises: dict[str, Exercise], tmp_path: Pat
     source = course / "solutions" / assignment / name
     nbformat.write(_with_answers(nbformat.read(source, as_version=4), exercises), source)
     sandboxed = not sandbox.unavailable()  # as a class is graded, where this machine can
-    return ScratchCourse(course, tmp_path / "work", sandboxed=sandboxed).autograde(assignment, source, student="answers")
+    return ScratchCourse(course, tmp_path / "work", sandboxed=sandboxed).autograde(
+        assignment, source, student="answers"
+    )
 
 
 def _outputs_text(report: Report, grade_id: str) -> str:
@@ -131,7 +135,11 @@ def assert_fair(assignment: str, exercises: dict[str, Exercise], tmp_path: Path)
                 problems.append(f"{got.grade_id}: failed with {got.message!r}, not with /{wrong.message}/")
     originals = [c for c in report.cells if c.kind == "auto" and "-" not in c.grade_id]
     problems += [f"{c.grade_id}: the solution lost points: {c.message}" for c in originals if not c.passed]
-    problems += [f"{c.grade_id}: lost points with no message" for c in report.cells if c.kind == "auto" and not c.passed and not c.message]
+    problems += [
+        f"{c.grade_id}: lost points with no message"
+        for c in report.cells
+        if c.kind == "auto" and not c.passed and not c.message
+    ]
     problems += [f"a cell raised: {error}" for error in report.other_errors]
     assert not problems, "\n".join(problems)
     return {gid: (len(ex.right), len(ex.wrong)) for gid, ex in exercises.items()}

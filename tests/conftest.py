@@ -17,7 +17,7 @@ import pooch
 import pytest
 import requests
 
-from course_lib import data, sources
+from course_lib.photos import data, sources
 
 FULL_PHOTOS = os.environ.get("COURSE_DATA_DIR")
 DATA_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_DATA_SOURCE", "COURSE_FAST", "NBGRADER_EXECUTION")
@@ -65,9 +65,9 @@ def full_photos(monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def imagenet_model():
     """EfficientNet-Lite0 giving logits, for any image size."""
-    from course_lib import pretrained
+    from course_lib.pretrained import bases
 
-    return pretrained.efficientnet_lite0(image_size=None, classifier_activation=None)
+    return bases.efficientnet_lite0(image_size=None, classifier_activation=None)
 
 
 @pytest.fixture(scope="session")

@@ -20,9 +20,9 @@ import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from course_lib import data  # noqa: E402
-from course_tools import cells  # noqa: E402
 from course_lib.explorer import FigureExplorer  # noqa: E402
+from course_lib.photos import data  # noqa: E402
+from course_tools import cells  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -63,7 +63,9 @@ def make_folder(root: Path, per_class: int = 3) -> Path:
 _BLOCKS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
 
 
-def hidden_lines(nb: nbformat.NotebookNode, kinds: tuple[str, ...] = ("SOLUTION", "HIDDEN TESTS")) -> tuple[set[str], set[str]]:
+def hidden_lines(
+    nb: nbformat.NotebookNode, kinds: tuple[str, ...] = ("SOLUTION", "HIDDEN TESTS")
+) -> tuple[set[str], set[str]]:
     """Lines of a source notebook's answers (code, and written answers in Markdown) and
     hidden tests (``kinds``) of at least 12 characters that no other part of it shows, and
     every other line."""
@@ -78,7 +80,9 @@ def hidden_lines(nb: nbformat.NotebookNode, kinds: tuple[str, ...] = ("SOLUTION"
     return {line for line in hidden - shown if len(line) >= 12}, shown
 
 
-def secret_lines(solutions: Path, release: Path | None = None, kinds: tuple[str, ...] = ("SOLUTION", "HIDDEN TESTS")) -> set[str]:
+def secret_lines(
+    solutions: Path, release: Path | None = None, kinds: tuple[str, ...] = ("SOLUTION", "HIDDEN TESTS")
+) -> set[str]:
     """:func:`hidden_lines` of every source notebook under ``solutions``, less those the
     release notebooks under ``release`` hold (a student has them anyway)."""
     given = "".join(p.read_text() for p in release.rglob("*.ipynb")) if release else ""

@@ -11,11 +11,11 @@ import zipfile
 from pathlib import Path
 
 import yaml
-from helpers import ROOT
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-from course_lib import sources
+from course_lib.photos import sources
+from helpers import ROOT
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
@@ -42,7 +42,9 @@ def test_environment_python_satisfies_requires_python() -> None:
     (python,) = [d for d in conda if d.startswith("python")]
     version = python.split("=", 1)[1]
     assert SpecifierSet(PYPROJECT["project"]["requires-python"]).contains(version + ".0")
-    assert re.search(rf"python{re.escape(version)}\b", (ROOT / "Makefile").read_text()), "Makefile should use the same Python"
+    assert re.search(rf"python{re.escape(version)}\b", (ROOT / "Makefile").read_text()), (
+        "Makefile should use the same Python"
+    )
 
 
 def test_ci_runs_the_readme_test_command() -> None:
@@ -61,7 +63,18 @@ def test_the_wheel_ships_the_sample_photos_and_their_license(tmp_path: Path) -> 
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", str(tmp_path), str(source)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(source),
+        ],
         capture_output=True,
         text=True,
     )

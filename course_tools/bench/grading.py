@@ -10,7 +10,6 @@ from pathlib import Path
 from .machine import ROOT
 
 
-
 def autograding() -> list[dict]:
     """Seconds to autograde the solution of each chapter as a student's submission (the
     assignment is generated first, untimed, as an instructor does once)."""
@@ -25,12 +24,19 @@ def autograding() -> list[dict]:
             notebook = ROOT / "solutions" / assignment / notebook_name(ROOT, assignment)
             start = time.perf_counter()
             report = course.autograde(assignment, notebook, student="bench")
-            rows.append({"assignment": assignment, "seconds": round(time.perf_counter() - start, 1),
-                         "score": f"{report.auto_score:g}/{report.auto_max:g}"})  # fmt: skip
+            rows.append(
+                {
+                    "assignment": assignment,
+                    "seconds": round(time.perf_counter() - start, 1),
+                    "score": f"{report.auto_score:g}/{report.auto_max:g}",
+                }
+            )
     return rows
 
 
-def grading_guard(assignments: tuple[str, ...] = ("00-getting-started", "03-visualizing-convnets"), repeats: int = 3) -> dict:
+def grading_guard(
+    assignments: tuple[str, ...] = ("00-getting-started", "03-visualizing-convnets"), repeats: int = 3
+) -> dict:
     """Seconds to autograde each chapter's solution three ways, the median of ``repeats``:
     as nbgrader alone does (tests in the student's kernel, no sandbox), with the tests
     decided outside the kernel (:mod:`course_tools.verdict`), and with that kernel
@@ -84,8 +90,10 @@ def class_grading(size: int = 40, worker_counts: tuple[int, ...] = (1, 2), estim
     assignment = "00-getting-started"
     name = f"{assignment}.ipynb"
     solution = nbformat.read(ROOT / "solutions" / assignment / name, as_version=4)
-    wrong = {"binary_accuracy": "def binary_accuracy(labels, probabilities, threshold=0.5):\n    return 0.0",
-             "top_k": "def top_k(probabilities, class_names, k=5):\n    return []"}  # fmt: skip
+    wrong = {
+        "binary_accuracy": "def binary_accuracy(labels, probabilities, threshold=0.5):\n    return 0.0",
+        "top_k": "def top_k(probabilities, class_names, k=5):\n    return []",
+    }
     rows, scores = [], []
     for workers in worker_counts:
         with tempfile.TemporaryDirectory(prefix="convnet-bench-class-") as tmp:
@@ -105,9 +113,16 @@ def class_grading(size: int = 40, worker_counts: tuple[int, ...] = (1, 2), estim
             seconds = time.perf_counter() - start
         scores.append({o.student: o.report and o.report.auto_score for o in outcomes})
         graded = [o.report for o in outcomes if o.report]
-        rows.append({"workers": workers, "seconds": round(seconds, 1), "per_minute": round(60 * size / seconds, 1),
-                     "seconds_each": round(sum(o.seconds for o in outcomes) / size, 1),
-                     "graded": len(graded), "full_marks": sum(1 for r in graded if r.auto_score == r.auto_max)})  # fmt: skip
+        rows.append(
+            {
+                "workers": workers,
+                "seconds": round(seconds, 1),
+                "per_minute": round(60 * size / seconds, 1),
+                "seconds_each": round(sum(o.seconds for o in outcomes) / size, 1),
+                "graded": len(graded),
+                "full_marks": sum(1 for r in graded if r.auto_score == r.auto_max),
+            }
+        )
     best = max(rows, key=lambda row: row["per_minute"])
     return {
         "assignment": assignment,

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 ROOT = Path(__file__).resolve().parents[2]  # the checkout measured
 
 

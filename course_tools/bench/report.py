@@ -6,7 +6,6 @@ from course_lib import results as recorded
 
 from .course_run import PRETRAINED
 
-
 TARGETS = {  # from the benchmark issue; reported, never weakened
     "feature_extraction": ("test accuracy", 0.985),
     "fine_tuning": ("test accuracy", 0.99),
@@ -22,9 +21,12 @@ def _apart(results: dict, section: str) -> list[str]:
     stamp = results.get("apart", {}).get(section)
     if not stamp:
         return []
-    return [f"Measured apart (`make bench BENCH_ARGS=\"--only {section}\"`): {stamp['date']} on {stamp['cpu']['model']}, "
-            f"{stamp['cpu']['cores']} cores (fp32 matrix product {stamp['cpu']['matmul_gflops']} GFLOP/s), "
-            f"Keras {stamp['keras']} ({stamp['backend']}).", ""]  # fmt: skip
+    return [
+        f'Measured apart (`make bench BENCH_ARGS="--only {section}"`): {stamp["date"]} on {stamp["cpu"]["model"]}, '
+        f"{stamp['cpu']['cores']} cores (fp32 matrix product {stamp['cpu']['matmul_gflops']} GFLOP/s), "
+        f"Keras {stamp['keras']} ({stamp['backend']}).",
+        "",
+    ]
 
 
 def _machine(results: dict, section: str) -> dict:
@@ -51,24 +53,38 @@ def _scratch_markdown(results: dict) -> list[str]:
     if "skipped" in run:
         return lines
     target, seconds = SCRATCH_TARGET
-    lines += [f"Chapter 1's schedule, {run['recipe']}, on the book's photos (`bench.accuracy.scratch_seeds`).", "",
-              "| seed | test accuracy | training time |", "|---|---|---|"]  # fmt: skip
+    lines += [
+        f"Chapter 1's schedule, {run['recipe']}, on the book's photos (`bench.accuracy.scratch_seeds`).",
+        "",
+        "| seed | test accuracy | training time |",
+        "|---|---|---|",
+    ]
     lines += [f"| {r['seed']} | {r['test_accuracy']:.1%} | {r['seconds']:.0f} s |" for r in run["rows"]]
     met = run["mean"] >= target and run["slowest_s"] <= seconds
-    lines += ["", f"Mean **{run['mean']:.1%}** (range {run['min']:.1%} to {run['max']:.1%}) over {len(run['rows'])} seeds, "
-              f"slowest {run['slowest_s'] / 60:.1f} min; target ≥ {target:.0%} in ≤ {seconds // 60} min: "
-              f"{'met' if met else 'missed'}. The book: {run['book']}."]  # fmt: skip
+    lines += [
+        "",
+        f"Mean **{run['mean']:.1%}** (range {run['min']:.1%} to {run['max']:.1%}) over {len(run['rows'])} seeds, "
+        f"slowest {run['slowest_s'] / 60:.1f} min; target ≥ {target:.0%} in ≤ {seconds // 60} min: "
+        f"{'met' if met else 'missed'}. The book: {run['book']}.",
+    ]
     return lines
 
 
 def _subsets_markdown(results: dict) -> list[str]:
-    run, lines = _section(results, "small_data_subsets", "## Few photos over random subsets (`bench.accuracy.small_data_subsets`)")
+    run, lines = _section(
+        results, "small_data_subsets", "## Few photos over random subsets (`bench.accuracy.small_data_subsets`)"
+    )
     if "skipped" in run:
         return lines
-    lines += [f"Chapter 2's section 5 at {run['image_size']} px on {run['subsets']} random subsets of {run['training_photos']} "
-              f"training photos (a new subset per seed): fresh heads for {run['epochs']} epochs of Adam at 1e-3, fine-tuning "
-              f"{run['fine_tune_epochs']} more at 1e-5 from block7a; test accuracy averaged with mirror images, "
-              "mean [range].", "", "| head | feature extraction | + augmentation | + fine-tuning |", "|---|---|---|---|"]  # fmt: skip
+    lines += [
+        f"Chapter 2's section 5 at {run['image_size']} px on {run['subsets']} random subsets of {run['training_photos']} "
+        f"training photos (a new subset per seed): fresh heads for {run['epochs']} epochs of Adam at 1e-3, fine-tuning "
+        f"{run['fine_tune_epochs']} more at 1e-5 from block7a; test accuracy averaged with mirror images, "
+        "mean [range].",
+        "",
+        "| head | feature extraction | + augmentation | + fine-tuning |",
+        "|---|---|---|---|",
+    ]
     for head, methods in run["summary"].items():
         cells = [f"{m['mean']:.1%} [{m['min']:.1%}, {m['max']:.1%}]" for m in methods.values()]
         lines.append(f"| {head} | " + " | ".join(cells) + " |")
@@ -77,31 +93,49 @@ def _subsets_markdown(results: dict) -> list[str]:
 
 def _pretrained_markdown(results: dict) -> list[str]:
 
-
     run, lines = _section(results, "pretrained_runs", "## Chapter 2, run again: one figure per run")
     if "rows" not in run:
         return lines
-    lines += ["Chapter 2 in full mode, built afresh each time (`bench.course_run.pretrained_runs`). The notebook fixes the seeds of the "
-              "photos' order and of the augmentation and leaves the heads' initial weights unseeded: the range is the "
-              "spread of that alone, narrower than over every seed.", "",
-              "| run | seconds | " + " | ".join(recorded.METHODS[k][0] for k in PRETRAINED) + " |",
-              "|---|---|" + "---|" * len(PRETRAINED)]
-    lines += [f"| {r['run']} | {r['seconds']:.0f} | " + " | ".join(_pct(r[k]) for k in PRETRAINED) + " |" for r in run["rows"]]
-    lines += ["| lowest to highest (mean) | | " + " | ".join(
-        f"{_pct(run['summary'][k]['min'])} to {_pct(run['summary'][k]['max'])} ({_pct(run['summary'][k]['mean'])})"
-        for k in PRETRAINED) + " |"]
+    lines += [
+        "Chapter 2 in full mode, built afresh each time (`bench.course_run.pretrained_runs`). The notebook fixes the seeds of the "
+        "photos' order and of the augmentation and leaves the heads' initial weights unseeded: the range is the "
+        "spread of that alone, narrower than over every seed.",
+        "",
+        "| run | seconds | " + " | ".join(recorded.METHODS[k][0] for k in PRETRAINED) + " |",
+        "|---|---|" + "---|" * len(PRETRAINED),
+    ]
+    lines += [
+        f"| {r['run']} | {r['seconds']:.0f} | " + " | ".join(_pct(r[k]) for k in PRETRAINED) + " |" for r in run["rows"]
+    ]
+    lines += [
+        "| lowest to highest (mean) | | "
+        + " | ".join(
+            f"{_pct(run['summary'][k]['min'])} to {_pct(run['summary'][k]['max'])} ({_pct(run['summary'][k]['mean'])})"
+            for k in PRETRAINED
+        )
+        + " |"
+    ]
     return lines
 
 
 def _sizes_markdown(results: dict) -> list[str]:
-    run, lines = _section(results, "image_sizes", "## Chapter 2's image size, on the validation photos (`bench.accuracy.image_sizes`)")
+    run, lines = _section(
+        results, "image_sizes", "## Chapter 2's image size, on the validation photos (`bench.accuracy.image_sizes`)"
+    )
     if "skipped" in run:
         return lines
-    lines += [f"Section 2's head, fresh, {run['epochs']} epochs on the saved pooled features, {run['seeds']} seeds: "
-              "validation accuracy, mean [range]; the test photos are not used.", "",
-              "| image size | validation accuracy | features of the training and validation photos |", "|---|---|---|"]
-    lines += [f"| {r['image_size']} px | {r['validation_accuracy']['mean']:.1%} [{r['validation_accuracy']['min']:.1%}, "
-              f"{r['validation_accuracy']['max']:.1%}] | {r['feature_seconds']:.0f} s |" for r in run["sizes"]]
+    lines += [
+        f"Section 2's head, fresh, {run['epochs']} epochs on the saved pooled features, {run['seeds']} seeds: "
+        "validation accuracy, mean [range]; the test photos are not used.",
+        "",
+        "| image size | validation accuracy | features of the training and validation photos |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {r['image_size']} px | {r['validation_accuracy']['mean']:.1%} [{r['validation_accuracy']['min']:.1%}, "
+        f"{r['validation_accuracy']['max']:.1%}] | {r['feature_seconds']:.0f} s |"
+        for r in run["sizes"]
+    ]
     return lines
 
 
@@ -111,45 +145,86 @@ def _experiments_markdown(measured: dict) -> list[str]:
     lines = []
     if "one_at_a_time" in measured:
         run = measured["one_at_a_time"]
-        lines += ["", f"## Augmentation and dropout, one at a time (chapter 1, section 9: {run['epochs']} epochs each)", "",
-                  "| model | test accuracy |", "|---|---|"]
+        lines += [
+            "",
+            f"## Augmentation and dropout, one at a time (chapter 1, section 9: {run['epochs']} epochs each)",
+            "",
+            "| model | test accuracy |",
+            "|---|---|",
+        ]
         lines += [f"| {name} | {value:.1%} |" for name, value in run["test_accuracies"].items()]
     if "synthetic" in measured:
         run = measured["synthetic"]
-        lines += ["", f"## Synthetic data (chapter 1, section 7: scored on {run['real_images']} real images)", "",
-                  "| trained on | accuracy |", "|---|---|"]
+        lines += [
+            "",
+            f"## Synthetic data (chapter 1, section 7: scored on {run['real_images']} real images)",
+            "",
+            "| trained on | accuracy |",
+            "|---|---|",
+        ]
         lines += [f"| {name} | {value:.1%} |" for name, value in run["accuracies"].items()]
     if "small_data" in measured:
         runs = measured["small_data"]["runs"]
-        lines += ["", "## Few photos: the three ways, like for like (chapter 2, section 5)", "",
-                  f"Fresh heads, the same epochs and optimizer, on {runs[0]['training_photos']} training photos; "
-                  "test accuracy averaged with mirror images.", "",
-                  "| image size | method | epochs | test accuracy | seconds |", "|---|---|---|---|---|"]  # fmt: skip
-        lines += [f"| {r['image_size']} | {r['method']} | {r['epochs']} | {r['test_accuracy']:.1%} | {r['seconds']:.0f} |" for r in runs]
-    if "feature_extraction_augmented" in measured and "same_budget_features_accuracy" in measured["feature_extraction_augmented"]:
+        lines += [
+            "",
+            "## Few photos: the three ways, like for like (chapter 2, section 5)",
+            "",
+            f"Fresh heads, the same epochs and optimizer, on {runs[0]['training_photos']} training photos; "
+            "test accuracy averaged with mirror images.",
+            "",
+            "| image size | method | epochs | test accuracy | seconds |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['image_size']} | {r['method']} | {r['epochs']} | {r['test_accuracy']:.1%} | {r['seconds']:.0f} |"
+            for r in runs
+        ]
+    if (
+        "feature_extraction_augmented" in measured
+        and "same_budget_features_accuracy" in measured["feature_extraction_augmented"]
+    ):
         row = measured["feature_extraction_augmented"]
-        lines += ["", f"With all 2,000 photos, a fresh head for {row['epochs']} epoch: {row['test_accuracy']:.1%} behind augmentation, "
-                  f"{row['same_budget_features_accuracy']:.1%} on the saved features (the same budget)."]  # fmt: skip
+        lines += [
+            "",
+            f"With all 2,000 photos, a fresh head for {row['epochs']} epoch: {row['test_accuracy']:.1%} behind augmentation, "
+            f"{row['same_budget_features_accuracy']:.1%} on the saved features (the same budget).",
+        ]
     if "data_shift" in measured:
-        lines += ["", "## A shift of data set (chapter 2, section 6)", "",
-                  "| model | its test photos: cats / dogs / all | Oxford pets: cats / dogs / all |", "|---|---|---|"]
+        lines += [
+            "",
+            "## A shift of data set (chapter 2, section 6)",
+            "",
+            "| model | its test photos: cats / dogs / all | Oxford pets: cats / dogs / all |",
+            "|---|---|---|",
+        ]
         for name, row in measured["data_shift"]["models"].items():
-            cells = [" / ".join(f"{row[where][k]:.1%}" for k in ("cats", "dogs", "all")) for where in ("test", "oxford")]
+            cells = [
+                " / ".join(f"{row[where][k]:.1%}" for k in ("cats", "dogs", "all")) for where in ("test", "oxford")
+            ]
             lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
     return lines
 
 
 def _guard_markdown(results: dict) -> list[str]:
     g = results["grading_guard"]
-    lines = ["", "## What grading that cannot be fooled costs", "", *_apart(results, "grading_guard"),
-             f"Seconds to autograde each chapter's solution, median of {g['repeats']} runs ({g['sandbox']}): "
-             "nbgrader alone (tests in the student's kernel), tests decided outside the kernel, and that "
-             "kernel sandboxed as well (how `convnet-course autograde` grades a class).", "",
-             "| chapter | in the kernel | outside | outside, sandboxed | cost |", "|---|---|---|---|---|"]
+    lines = [
+        "",
+        "## What grading that cannot be fooled costs",
+        "",
+        *_apart(results, "grading_guard"),
+        f"Seconds to autograde each chapter's solution, median of {g['repeats']} runs ({g['sandbox']}): "
+        "nbgrader alone (tests in the student's kernel), tests decided outside the kernel, and that "
+        "kernel sandboxed as well (how `convnet-course autograde` grades a class).",
+        "",
+        "| chapter | in the kernel | outside | outside, sandboxed | cost |",
+        "|---|---|---|---|---|",
+    ]
     for r in g["rows"]:
         guarded = r.get("outside_sandboxed", r["outside"])
         cost = f"{100 * (guarded / r['in_kernel'] - 1):+.0f} %"
-        lines.append(f"| {r['assignment']} | {r['in_kernel']} | {r['outside']} | {r.get('outside_sandboxed', '-')} | {cost} |")
+        lines.append(
+            f"| {r['assignment']} | {r['in_kernel']} | {r['outside']} | {r.get('outside_sandboxed', '-')} | {cost} |"
+        )
     return lines
 
 

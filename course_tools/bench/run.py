@@ -23,13 +23,22 @@ def _hub_memory() -> dict:
 
 SECTIONS = {  # name: (what it prints, how to measure it: a dict of result keys)
     "course": ("the whole course, full mode", lambda: {"course": course_run.course()}),
-    "scratch_seeds": ("chapter 1's convnet from scratch, one run per seed", lambda: {"scratch_seeds": accuracy.scratch_seeds()}),
+    "scratch_seeds": (
+        "chapter 1's convnet from scratch, one run per seed",
+        lambda: {"scratch_seeds": accuracy.scratch_seeds()},
+    ),
     "small_data_subsets": (
         "chapter 2, few photos, over random subsets",
         lambda: {"small_data_subsets": accuracy.small_data_subsets()},
     ),
-    "pretrained_runs": ("chapter 2 run three times, full mode", lambda: {"pretrained_runs": course_run.pretrained_runs()}),
-    "image_sizes": ("chapter 2's image size, chosen on the validation photos", lambda: {"image_sizes": accuracy.image_sizes()}),
+    "pretrained_runs": (
+        "chapter 2 run three times, full mode",
+        lambda: {"pretrained_runs": course_run.pretrained_runs()},
+    ),
+    "image_sizes": (
+        "chapter 2's image size, chosen on the validation photos",
+        lambda: {"image_sizes": accuracy.image_sizes()},
+    ),
     "hub_memory": ("the course as a student runs it on a class hub: the shipped photos, full mode", _hub_memory),
     "throughput": ("throughput", lambda: {"throughput": speed.throughput()}),
     "training": ("training, float32 against bfloat16", speed.mixed_precision_training),
@@ -52,11 +61,18 @@ def merge(earlier: dict, fresh: dict, sections: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Measure the course's speed and accuracy on this machine (make bench).")
+    parser = argparse.ArgumentParser(
+        description="Measure the course's speed and accuracy on this machine (make bench)."
+    )
     parser.add_argument("--skip-course", action="store_true", help="leave out the full-mode course run")
-    parser.add_argument("--only", nargs="+", choices=SECTIONS, metavar="SECTION",
-                        help="measure only these sections and merge them into the existing results "
-                        f"(each marked with its own date and CPU): {', '.join(SECTIONS)}")  # fmt: skip
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=SECTIONS,
+        metavar="SECTION",
+        help="measure only these sections and merge them into the existing results "
+        f"(each marked with its own date and CPU): {', '.join(SECTIONS)}",
+    )
     args = parser.parse_args(argv)
     sections = args.only or [name for name in SECTIONS if not (args.skip_course and name == "course")]
 

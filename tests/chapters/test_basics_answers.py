@@ -15,17 +15,17 @@ EXERCISES = {
         "test_conv2d",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def conv2d(image, kernel, stride=1, padding=0):\n'
-                '    image = np.pad(image.astype(float), padding)\n'
-                '    kernel = kernel.astype(float)\n'
-                '    out_h = (image.shape[0] - kernel.shape[0]) // stride + 1\n'
-                '    out_w = (image.shape[1] - kernel.shape[1]) // stride + 1\n'
-                '    out = np.zeros((out_h, out_w))\n'
-                '    for i in range(out_h):\n'
-                '        for j in range(out_w):\n'
-                '            window = image[i * stride : i * stride + kernel.shape[0], j * stride : j * stride + kernel.shape[1]]\n'
-                '            out[i, j] = (window * kernel).sum()\n'
-                '    return out'
+                "def conv2d(image, kernel, stride=1, padding=0):\n"
+                "    image = np.pad(image.astype(float), padding)\n"
+                "    kernel = kernel.astype(float)\n"
+                "    out_h = (image.shape[0] - kernel.shape[0]) // stride + 1\n"
+                "    out_w = (image.shape[1] - kernel.shape[1]) // stride + 1\n"
+                "    out = np.zeros((out_h, out_w))\n"
+                "    for i in range(out_h):\n"
+                "        for j in range(out_w):\n"
+                "            window = image[i * stride : i * stride + kernel.shape[0], j * stride : j * stride + kernel.shape[1]]\n"
+                "            out[i, j] = (window * kernel).sum()\n"
+                "    return out"
             ),
             Right(  # every window at once, then one tensor contraction
                 "from numpy.lib.stride_tricks import sliding_window_view\n\n"
@@ -138,8 +138,8 @@ EXERCISES = {
         "test_output_size",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def output_size(n, kernel_size, stride=1, padding=0):\n'
-                '    return int((n + 2 * padding - kernel_size) / stride) + 1'
+                "def output_size(n, kernel_size, stride=1, padding=0):\n"
+                "    return int((n + 2 * padding - kernel_size) / stride) + 1"
             ),
             Right(  # counts the window's starts
                 "def output_size(n, kernel_size, stride=1, padding=0):\n"
@@ -208,14 +208,14 @@ EXERCISES = {
         "test_conv_layer",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def conv_layer(x, kernels, biases, stride=1, padding=0):\n'
-                '    maps = []\n'
-                '    for f in range(kernels.shape[3]):\n'
-                '        total = 0\n'
-                '        for c in range(x.shape[2]):\n'
-                '            total = total + conv2d(x[:, :, c], kernels[:, :, c, f], stride, padding)\n'
-                '        maps.append(total + biases[f])\n'
-                '    return np.stack(maps, axis=-1)'
+                "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
+                "    maps = []\n"
+                "    for f in range(kernels.shape[3]):\n"
+                "        total = 0\n"
+                "        for c in range(x.shape[2]):\n"
+                "            total = total + conv2d(x[:, :, c], kernels[:, :, c, f], stride, padding)\n"
+                "        maps.append(total + biases[f])\n"
+                "    return np.stack(maps, axis=-1)"
             ),
             Right(  # all windows of all channels, one einsum
                 "from numpy.lib.stride_tricks import sliding_window_view\n\n"
@@ -298,16 +298,16 @@ EXERCISES = {
         "test_max_pool",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def max_pool(x, size=2, stride=None):\n'
-                '    if stride is None:\n'
-                '        stride = size\n'
-                '    h, w = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1\n'
-                '    out = np.zeros((h, w, x.shape[2]))\n'
-                '    for i in range(h):\n'
-                '        for j in range(w):\n'
-                '            for c in range(x.shape[2]):\n'
-                '                out[i, j, c] = x[i * stride : i * stride + size, j * stride : j * stride + size, c].max()\n'
-                '    return out'
+                "def max_pool(x, size=2, stride=None):\n"
+                "    if stride is None:\n"
+                "        stride = size\n"
+                "    h, w = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1\n"
+                "    out = np.zeros((h, w, x.shape[2]))\n"
+                "    for i in range(h):\n"
+                "        for j in range(w):\n"
+                "            for c in range(x.shape[2]):\n"
+                "                out[i, j, c] = x[i * stride : i * stride + size, j * stride : j * stride + size, c].max()\n"
+                "    return out"
             ),
             Right(
                 "from numpy.lib.stride_tricks import sliding_window_view\n\n"
@@ -392,16 +392,16 @@ EXERCISES = {
         "test_average_pool",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def average_pool(x, size=2, stride=None):\n'
-                '    if stride is None:\n'
-                '        stride = size\n'
-                '    h, w = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1\n'
-                '    out = np.zeros((h, w, x.shape[2]))\n'
-                '    for i in range(h):\n'
-                '        for j in range(w):\n'
-                '            for c in range(x.shape[2]):\n'
-                '                out[i, j, c] = x[i * stride : i * stride + size, j * stride : j * stride + size, c].mean()\n'
-                '    return out'
+                "def average_pool(x, size=2, stride=None):\n"
+                "    if stride is None:\n"
+                "        stride = size\n"
+                "    h, w = (x.shape[0] - size) // stride + 1, (x.shape[1] - size) // stride + 1\n"
+                "    out = np.zeros((h, w, x.shape[2]))\n"
+                "    for i in range(h):\n"
+                "        for j in range(w):\n"
+                "            for c in range(x.shape[2]):\n"
+                "                out[i, j, c] = x[i * stride : i * stride + size, j * stride : j * stride + size, c].mean()\n"
+                "    return out"
             ),
             Right(
                 "from numpy.lib.stride_tricks import sliding_window_view\n\n"
@@ -484,12 +484,12 @@ EXERCISES = {
         "test_flatten_size",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def flatten_size(image_size):\n'
-                '    n = image_size\n'
-                '    for _ in range(4):\n'
-                '        n = output_size(n, 3)\n'
-                '        n = output_size(n, 2, 2)\n'
-                '    return n * n * 128'
+                "def flatten_size(image_size):\n"
+                "    n = image_size\n"
+                "    for _ in range(4):\n"
+                "        n = output_size(n, 3)\n"
+                "        n = output_size(n, 2, 2)\n"
+                "    return n * n * 128"
             ),
             Right(  # four floor divisions by 2 are one floor division by 16: ((n - 2) // 2 - 2) // 2 ... = (n - 30) // 16
                 "def flatten_size(image_size):\n    return ((image_size - 30) // 16) ** 2 * 128"
@@ -565,12 +565,12 @@ EXERCISES = {
         "test_count_params",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def conv_params(kernel_size, in_channels, filters):\n'
-                '    return filters * kernel_size * kernel_size * in_channels + filters\n'
-                '\n'
-                '\n'
-                'def dense_params(inputs, units):\n'
-                '    return inputs * units + units'
+                "def conv_params(kernel_size, in_channels, filters):\n"
+                "    return filters * kernel_size * kernel_size * in_channels + filters\n"
+                "\n"
+                "\n"
+                "def dense_params(inputs, units):\n"
+                "    return inputs * units + units"
             ),
             Right(
                 "def conv_params(kernel_size, in_channels, filters):\n"
@@ -661,10 +661,10 @@ EXERCISES = {
         "test_classifier_output",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def classifier_output(num_classes):\n'
-                '    if num_classes == 2:\n'
+                "def classifier_output(num_classes):\n"
+                "    if num_classes == 2:\n"
                 '        return keras.layers.Dense(1, activation="sigmoid"), "binary_crossentropy"\n'
-                '    else:\n'
+                "    else:\n"
                 '        return keras.layers.Dense(num_classes, activation="softmax"), "categorical_crossentropy"'
             ),
             Right(  # Keras's activation functions, and the sparse loss (integer labels)
@@ -842,8 +842,7 @@ EXERCISES = {
                 "do not change",
             ),
             Wrong(
-                "def receptive_fields(layers):\n"
-                "    return stand_ins.receptive_fields(layers)",
+                "def receptive_fields(layers):\n    return stand_ins.receptive_fields(layers)",
                 SHORTCUT,
             ),
         ],
@@ -852,10 +851,10 @@ EXERCISES = {
         "test_mix_up",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def mix_up(image_a, label_a, image_b, label_b, weight):\n'
-                '    image = weight * image_a.astype(float) + (1 - weight) * image_b.astype(float)\n'
-                '    label = weight * np.array(label_a, dtype=float) + (1 - weight) * np.array(label_b, dtype=float)\n'
-                '    return image, label'
+                "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
+                "    image = weight * image_a.astype(float) + (1 - weight) * image_b.astype(float)\n"
+                "    label = weight * np.array(label_a, dtype=float) + (1 - weight) * np.array(label_b, dtype=float)\n"
+                "    return image, label"
             ),
             Right(
                 "import warnings\n\n"
@@ -948,12 +947,12 @@ EXERCISES = {
         "test_make_augmentation",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def make_augmentation():\n'
-                '    return keras.Sequential([\n'
+                "def make_augmentation():\n"
+                "    return keras.Sequential([\n"
                 '        keras.layers.RandomFlip("horizontal"),\n'
-                '        keras.layers.RandomRotation(0.1),\n'
-                '        keras.layers.RandomZoom(0.2),\n'
-                '    ])'
+                "        keras.layers.RandomRotation(0.1),\n"
+                "        keras.layers.RandomZoom(0.2),\n"
+                "    ])"
             ),
             Right(  # a Pipeline, with the ranges written out
                 "def make_augmentation():\n"
@@ -1028,14 +1027,14 @@ EXERCISES = {
         "test_inverted_dropout",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def inverted_dropout(x, rate, training=True, rng=None):\n'
-                '    x = np.array(x, dtype=float)\n'
-                '    if not training:\n'
-                '        return x\n'
-                '    if rng is None:\n'
-                '        rng = np.random.default_rng()\n'
-                '    mask = rng.random(x.shape) >= rate\n'
-                '    return x * mask * (1 / (1 - rate))'
+                "def inverted_dropout(x, rate, training=True, rng=None):\n"
+                "    x = np.array(x, dtype=float)\n"
+                "    if not training:\n"
+                "        return x\n"
+                "    if rng is None:\n"
+                "        rng = np.random.default_rng()\n"
+                "    mask = rng.random(x.shape) >= rate\n"
+                "    return x * mask * (1 / (1 - rate))"
             ),
             Right(
                 "def inverted_dropout(x, rate, training=True, rng=None):\n"
@@ -1073,13 +1072,13 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # at inference, gives back its input as it is (an integer array stays integers)
-                'def inverted_dropout(x, rate, training=True, rng=None):\n'
-                '    if not training:\n'
-                '        return x\n'
-                '    rng = np.random.default_rng() if rng is None else rng\n'
-                '    x = np.asarray(x, dtype=float)\n'
-                '    return x * (rng.random(x.shape) >= rate) / (1 - rate)',
-                'float array',
+                "def inverted_dropout(x, rate, training=True, rng=None):\n"
+                "    if not training:\n"
+                "        return x\n"
+                "    rng = np.random.default_rng() if rng is None else rng\n"
+                "    x = np.asarray(x, dtype=float)\n"
+                "    return x * (rng.random(x.shape) >= rate) / (1 - rate)",
+                "float array",
             ),
             Wrong(  # keeps with probability `rate` instead of dropping: right at 0.5 only
                 "def inverted_dropout(x, rate, training=True, rng=None):\n"

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT
 
 from course_tools import cells
 from course_tools.course import assignments, notebook_name
+from helpers import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -84,12 +84,23 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     log = (root / "server.log").open("w")
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root",
-            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--allow-root",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={root}",
+            "--LabApp.expose_app_in_browser=True",
         ],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while True:
@@ -186,7 +197,9 @@ def exercise_controls(page, view) -> list[str]:
         label = slider.locator(".widget-label").first.inner_text() or "a slider"
         before = view.evaluate(_SNAPSHOT)
         handle.focus()
-        handle.press("End" if handle.get_attribute("aria-valuenow") != handle.get_attribute("aria-valuemax") else "Home")
+        handle.press(
+            "End" if handle.get_attribute("aria-valuenow") != handle.get_attribute("aria-valuemax") else "Home"
+        )
         if not _wait_for_change(view, before):
             dead.append(f"slider {label!r}")
         page.wait_for_function(_KERNEL_READY, timeout=60_000)
@@ -287,10 +300,18 @@ def test_course_site_renders(page, tmp_path: Path) -> None:
     summary = {
         "fast_mode": False,
         "seconds": 42,
-        "notebooks": [{"assignment": "09-chapter", "notebook": "09-chapter.ipynb", "html": "09-chapter.html",
-                       "status": "ok", "error": "", "seconds": 12}],
+        "notebooks": [
+            {
+                "assignment": "09-chapter",
+                "notebook": "09-chapter.ipynb",
+                "html": "09-chapter.html",
+                "status": "ok",
+                "error": "",
+                "seconds": 12,
+            }
+        ],
         "measurements": {"scratch": {"test_accuracy": 0.75, "seconds": 300}},
-    }  # fmt: skip
+    }
     index = site.write_site(summary, tmp_path)
     page.goto(index.as_uri())
     assert page.locator("h1").inner_text() == "Convolutional neural networks with Keras"

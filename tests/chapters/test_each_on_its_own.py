@@ -21,13 +21,13 @@ import test_basics_answers
 import test_getting_started_answers
 import test_pretrained_answers
 import test_visualizing_answers
-from answers import SHORTCUT, Exercise, strip_markers
-from helpers import ROOT
 
+from answers import SHORTCUT, Exercise, strip_markers
 from course_tools import cells, sandbox
 from course_tools.config import CONFIG_FILE
 from course_tools.course import notebook_name
 from course_tools.scratch import ScratchCourse
+from helpers import ROOT
 
 CHAPTERS = {
     module.ASSIGNMENT: module.EXERCISES
@@ -43,7 +43,12 @@ def _mistake(exercise: Exercise) -> str | None:
 def _built_on(assignment: str) -> dict[str, set[str]]:
     """The exercises (grade ids) each exercise's test says it builds on (``builds_on=``)."""
     nb = nbformat.read(ROOT / "solutions" / assignment / notebook_name(ROOT, assignment), as_version=4)
-    defining = {name: cells.grade_id(c) for c in nb.cells if cells.is_solution(c) for name in re.findall(r"^def (\w+)", c.source, re.M)}
+    defining = {
+        name: cells.grade_id(c)
+        for c in nb.cells
+        if cells.is_solution(c)
+        for name in re.findall(r"^def (\w+)", c.source, re.M)
+    }
     tests = {ex.test: gid for gid, ex in CHAPTERS[assignment].items()}
     found: dict[str, set[str]] = {}
     for cell in nb.cells:

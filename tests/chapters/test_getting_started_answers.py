@@ -14,8 +14,7 @@ EXERCISES = {
         "test_to_batch",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def to_batch(image):\n'
-                '    return np.array([image], dtype=np.float32)'
+                "def to_batch(image):\n    return np.array([image], dtype=np.float32)"
             ),
             Right("def to_batch(image):\n    return np.expand_dims(image, 0).astype(np.float32)"),
             Right(
@@ -27,16 +26,18 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # rescales images that look like 0..1 floats
-                'def to_batch(image):\n'
+                "def to_batch(image):\n"
                 "    image = np.asarray(image, dtype='float32')\n"
-                '    if image.max() <= 1:\n'
-                '        image = image * 255\n'
-                '    return image[np.newaxis]',
-                '0..1',
+                "    if image.max() <= 1:\n"
+                "        image = image * 255\n"
+                "    return image[np.newaxis]",
+                "0..1",
             ),
             Wrong("def to_batch(image):\n    return np.asarray(image)[np.newaxis]", "dtype"),  # keeps uint8
             Wrong("def to_batch(image):\n    return (np.asarray(image, 'float32') / 255)[np.newaxis]", "rescale"),
-            Wrong("def to_batch(image):\n    return np.asarray(image, 'float32')[..., np.newaxis]", "shape"),  # last axis
+            Wrong(
+                "def to_batch(image):\n    return np.asarray(image, 'float32')[..., np.newaxis]", "shape"
+            ),  # last axis
             Wrong(  # rounds float pixels: right on the integer photos of the visible test
                 "def to_batch(image):\n    return np.asarray(image).astype('uint8').astype('float32')[None]",
                 "round or rescale",
@@ -47,9 +48,9 @@ EXERCISES = {
         "test_top_k",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def top_k(probabilities, class_names, k=5):\n'
-                '    pairs = sorted(zip(class_names, probabilities), key=lambda pair: pair[1], reverse=True)\n'
-                '    return pairs[:k]'
+                "def top_k(probabilities, class_names, k=5):\n"
+                "    pairs = sorted(zip(class_names, probabilities), key=lambda pair: pair[1], reverse=True)\n"
+                "    return pairs[:k]"
             ),
             Right(
                 "def top_k(probabilities, class_names, k=5):\n"
@@ -67,10 +68,10 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # looks each class up by its probability: two equal probabilities give one class twice
-                'def top_k(probabilities, class_names, k=5):\n'
-                '    values = list(probabilities)\n'
-                '    return [(class_names[values.index(p)], float(p)) for p in sorted(values, reverse=True)[:k]]',
-                'two classes',
+                "def top_k(probabilities, class_names, k=5):\n"
+                "    values = list(probabilities)\n"
+                "    return [(class_names[values.index(p)], float(p)) for p in sorted(values, reverse=True)[:k]]",
+                "two classes",
             ),
             Wrong(  # least probable first
                 "def top_k(probabilities, class_names, k=5):\n"
@@ -97,7 +98,7 @@ EXERCISES = {
             ),
             Wrong(
                 "def top_k(probabilities, class_names, k=5):\n"
-                "    return [(name, score) for _, name, score in pretrained.decode_predictions(np.asarray(probabilities)[None], top=k)[0]]",
+                "    return [(name, score) for _, name, score in bases.decode_predictions(np.asarray(probabilities)[None], top=k)[0]]",
                 SHORTCUT,
             ),
         ],
@@ -106,9 +107,9 @@ EXERCISES = {
         "test_binary_accuracy",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def binary_accuracy(labels, probabilities, threshold=0.5):\n'
-                '    predictions = np.reshape(probabilities, len(labels)) > threshold\n'
-                '    return np.mean(predictions == labels)'
+                "def binary_accuracy(labels, probabilities, threshold=0.5):\n"
+                "    predictions = np.reshape(probabilities, len(labels)) > threshold\n"
+                "    return np.mean(predictions == labels)"
             ),
             Right(  # Keras's metric, in float32
                 "import keras\n\ndef binary_accuracy(labels, probabilities, threshold=0.5):\n"

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT, hidden_lines
 
 from course_tools import cells, expectations
 from course_tools.course import assignments
 from course_tools.release import made_beside_a_release
 from course_tools.scratch import ScratchCourse
+from helpers import ROOT, hidden_lines
 
 ASSIGNMENTS = assignments(ROOT)
 
@@ -51,12 +51,10 @@ def test_release_is_in_sync_with_solutions(course: ScratchCourse, assignment: st
     generated = course.generate(assignment)
     committed = ROOT / "notebooks" / assignment
     want = {p.relative_to(generated): p for p in generated.rglob("*") if p.is_file()}
-    have = {
-        p.relative_to(committed): p
-        for p in committed.rglob("*")
-        if p.is_file() and not made_beside_a_release(p)
-    }
-    assert sorted(have) == sorted(want), f"notebooks/{assignment} lists other files than nbgrader makes: run `make release`"
+    have = {p.relative_to(committed): p for p in committed.rglob("*") if p.is_file() and not made_beside_a_release(p)}
+    assert sorted(have) == sorted(want), (
+        f"notebooks/{assignment} lists other files than nbgrader makes: run `make release`"
+    )
     for name, path in want.items():
         if path.suffix == ".ipynb":
             same = json.loads(path.read_text()) == json.loads(have[name].read_text())
@@ -81,8 +79,11 @@ def _release_notebook(assignment: str) -> nbformat.NotebookNode:
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_notebooks_carry_no_lab_notes(assignment: str) -> None:
-    found = [(index, match.group()) for index, cell in enumerate(_release_notebook(assignment).cells)
-             for match in LAB_NOTES.finditer(cell.source)]
+    found = [
+        (index, match.group())
+        for index, cell in enumerate(_release_notebook(assignment).cells)
+        for match in LAB_NOTES.finditer(cell.source)
+    ]
     assert not found, f"lab notes in notebooks/{assignment} (cell, text): {found}"
 
 
@@ -95,7 +96,9 @@ def test_each_chapter_opens_with_what_to_expect_from_the_benchmarks(assignment: 
     assert "**Run time**" in box.source and "not measured yet on a CPU" not in box.source
     for cell in nb.cells:
         if expectations.filled(cell):
-            assert "Filled from" not in cell.source and "written here from" not in cell.source, "a benchmark cell left unfilled"
+            assert "Filled from" not in cell.source and "written here from" not in cell.source, (
+                "a benchmark cell left unfilled"
+            )
 
 
 def test_chapter_2_uses_the_image_size_its_validation_photos_chose() -> None:
@@ -139,12 +142,16 @@ def test_blank_release_earns_nothing(course: ScratchCourse, assignment: str) -> 
     passed = [c.grade_id for c in auto if c.points]
     assert not passed, f"tests pass without an answer: {passed}"
     assert all(c.message for c in auto), "each failing test should say why"
-    answer_cells = {f"({cells.grade_id(c)})" for c in nbformat.read(release, as_version=4).cells if cells.is_solution(c)}
+    answer_cells = {
+        f"({cells.grade_id(c)})" for c in nbformat.read(release, as_version=4).cells if cells.is_solution(c)
+    }
     lesson_errors = [error for error in report.other_errors if not any(gid in error for gid in answer_cells)]
     assert not lesson_errors, f"the lesson's cells should go on past blank exercises (stand_ins.yours): {lesson_errors}"
 
 
-NUMBERS = {word: n for n, word in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+NUMBERS = {
+    word: n for n, word in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -156,7 +163,9 @@ def test_the_opening_counts_the_exercises_and_questions_there_are(assignment: st
         "exercises": sum(1 for c in nb.cells if c.cell_type == "code" and cells.is_solution(c)),
         "questions": sum(1 for c in nb.cells if c.cell_type == "markdown" and cells.is_solution(c)),
     }
-    said = re.findall(r"\b(\w+) (?:short |written )?(exercises|questions)\b", nb.cells[0].source.replace("\n", " "), re.I)
+    said = re.findall(
+        r"\b(\w+) (?:short |written )?(exercises|questions)\b", nb.cells[0].source.replace("\n", " "), re.I
+    )
     for word, what in said:
         if word.lower() in NUMBERS:
             assert NUMBERS[word.lower()] == there[what.lower()], (

@@ -32,15 +32,15 @@ EXERCISES = {
         "test_count_trainable",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def count_trainable(model):\n'
-                '    total = 0\n'
-                '    for weight in model.trainable_weights:\n'
-                '        total += int(np.prod(weight.shape))\n'
-                '    return total\n'
-                '\n'
-                '\n'
+                "def count_trainable(model):\n"
+                "    total = 0\n"
+                "    for weight in model.trainable_weights:\n"
+                "        total += int(np.prod(weight.shape))\n"
+                "    return total\n"
+                "\n"
+                "\n"
                 'print("trainable parameters before freezing:", f"{count_trainable(base):,}")\n'
-                'base.trainable = False\n'
+                "base.trainable = False\n"
                 'print("trainable parameters after freezing: ", f"{count_trainable(base):,}")'
             ),
             Right(  # the lecture's other way to freeze: layer by layer
@@ -71,7 +71,9 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # counts tensors, not numbers
-                _count_cell("def count_trainable(model):\n    return len(model.trainable_weights)", "base.trainable = False"),
+                _count_cell(
+                    "def count_trainable(model):\n    return len(model.trainable_weights)", "base.trainable = False"
+                ),
                 "not the weight tensors",
             ),
             Wrong(  # counts the moving statistics too
@@ -118,12 +120,12 @@ EXERCISES = {
         "test_extract_features",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def extract_features(base, dataset):\n'
-                '    features, labels = [], []\n'
-                '    for images, batch_labels in dataset:\n'
-                '        features.append(base.predict_on_batch(images))\n'
-                '        labels.append(np.asarray(batch_labels))\n'
-                '    return np.concatenate(features), np.concatenate(labels)'
+                "def extract_features(base, dataset):\n"
+                "    features, labels = [], []\n"
+                "    for images, batch_labels in dataset:\n"
+                "        features.append(base.predict_on_batch(images))\n"
+                "        labels.append(np.asarray(batch_labels))\n"
+                "    return np.concatenate(features), np.concatenate(labels)"
             ),
             Right(
                 "def extract_features(base, dataset):\n"
@@ -193,7 +195,7 @@ EXERCISES = {
                 SHORTCUT,
             ),
             Wrong(
-                "from course_lib import activations\n\ndef extract_features(base, dataset):\n"
+                "from course_lib.visualizing import activations\n\ndef extract_features(base, dataset):\n"
                 "    out = [(activations.outputs(base, np.asarray(x))[0], np.asarray(y)) for x, y in dataset]\n"
                 "    return np.concatenate([f for f, _ in out]), np.concatenate([y for _, y in out])",
                 SHORTCUT,
@@ -285,12 +287,12 @@ EXERCISES = {
         "test_build_head",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def build_head(feature_shape):\n'
-                '    layers = [keras.Input(shape=feature_shape)]\n'
-                '    if len(feature_shape) == 3:\n'
-                '        layers.append(keras.layers.GlobalAveragePooling2D())\n'
+                "def build_head(feature_shape):\n"
+                "    layers = [keras.Input(shape=feature_shape)]\n"
+                "    if len(feature_shape) == 3:\n"
+                "        layers.append(keras.layers.GlobalAveragePooling2D())\n"
                 '    layers += [keras.layers.Dense(256, activation="relu"), keras.layers.Dropout(0.5), keras.layers.Dense(1, activation="sigmoid")]\n'
-                '    return keras.Sequential(layers)'
+                "    return keras.Sequential(layers)"
             ),
             Right(  # the functional API, activations as layers of their own
                 "def build_head(feature_shape):\n"
@@ -329,16 +331,16 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # takes 1280 features whatever the shape says
-                'def build_head(feature_shape):\n'
-                '    shape = tuple(feature_shape) if len(feature_shape) == 3 else (1280,)\n'
-                '    head = keras.Sequential([keras.Input(shape=shape)])\n'
-                '    if len(shape) == 3:\n'
-                '        head.add(keras.layers.GlobalAveragePooling2D())\n'
+                "def build_head(feature_shape):\n"
+                "    shape = tuple(feature_shape) if len(feature_shape) == 3 else (1280,)\n"
+                "    head = keras.Sequential([keras.Input(shape=shape)])\n"
+                "    if len(shape) == 3:\n"
+                "        head.add(keras.layers.GlobalAveragePooling2D())\n"
                 "    head.add(keras.layers.Dense(256, activation='relu'))\n"
-                '    head.add(keras.layers.Dropout(0.5))\n'
+                "    head.add(keras.layers.Dropout(0.5))\n"
                 "    head.add(keras.layers.Dense(1, activation='sigmoid'))\n"
-                '    return head',
-                '7 features',
+                "    return head",
+                "7 features",
             ),
             Wrong(  # no dropout
                 "def build_head(feature_shape):\n"
@@ -405,10 +407,10 @@ EXERCISES = {
         "test_augmented_model",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def augmented_model(base, head, augmentation):\n'
-                '    inputs = keras.Input(base.input_shape[1:])\n'
-                '    features = base(augmentation(inputs), training=False)\n'
-                '    return keras.Model(inputs, head(features))'
+                "def augmented_model(base, head, augmentation):\n"
+                "    inputs = keras.Input(base.input_shape[1:])\n"
+                "    features = base(augmentation(inputs), training=False)\n"
+                "    return keras.Model(inputs, head(features))"
             ),
             Right(  # the input shape from the base's input tensor, layer by layer
                 "def augmented_model(base, head, augmentation):\n"
@@ -470,10 +472,10 @@ EXERCISES = {
         "test_predict_with_mirror",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def predict_with_mirror(model, images):\n'
-                '    plain = model.predict(images, verbose=0)\n'
-                '    mirrored = model.predict(np.flip(images, axis=2), verbose=0)\n'
-                '    return ((plain + mirrored) / 2).reshape(len(images))'
+                "def predict_with_mirror(model, images):\n"
+                "    plain = model.predict(images, verbose=0)\n"
+                "    mirrored = model.predict(np.flip(images, axis=2), verbose=0)\n"
+                "    return ((plain + mirrored) / 2).reshape(len(images))"
             ),
             Right(
                 "def predict_with_mirror(model, images):\n"
@@ -500,14 +502,13 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # squeezes: one image gives a shape () array
-                'def predict_with_mirror(model, images):\n'
-                '    both = model.predict(images, verbose=0) + model.predict(images[:, :, ::-1], verbose=0)\n'
-                '    return np.squeeze(both) / 2',
-                'squeeze',
+                "def predict_with_mirror(model, images):\n"
+                "    both = model.predict(images, verbose=0) + model.predict(images[:, :, ::-1], verbose=0)\n"
+                "    return np.squeeze(both) / 2",
+                "squeeze",
             ),
             Wrong(  # the course's stand-in (this exercise's test names no course function: the grader still refuses it)
-                "def predict_with_mirror(model, images):\n"
-                "    return stand_ins.predict_with_mirror(model, images)",
+                "def predict_with_mirror(model, images):\n    return stand_ins.predict_with_mirror(model, images)",
                 SHORTCUT,
             ),
             Wrong(  # mirrors upside down
@@ -547,13 +548,13 @@ EXERCISES = {
         "test_unfreeze_top",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def unfreeze_top(base, first_layer):\n'
-                '    base.trainable = True\n'
-                '    seen = False\n'
-                '    for layer in base.layers:\n'
-                '        if layer.name == first_layer:\n'
-                '            seen = True\n'
-                '        layer.trainable = seen and not isinstance(layer, keras.layers.BatchNormalization)'
+                "def unfreeze_top(base, first_layer):\n"
+                "    base.trainable = True\n"
+                "    seen = False\n"
+                "    for layer in base.layers:\n"
+                "        if layer.name == first_layer:\n"
+                "            seen = True\n"
+                "        layer.trainable = seen and not isinstance(layer, keras.layers.BatchNormalization)"
             ),
             Right(  # one pass, a flag that turns on at first_layer
                 "def unfreeze_top(base, first_layer):\n"
@@ -650,7 +651,7 @@ EXERCISES = {
         "test_compile_for_fine_tuning",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def compile_for_fine_tuning(model):\n'
+                "def compile_for_fine_tuning(model):\n"
                 '    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), loss="binary_crossentropy", metrics=["accuracy"])'
             ),
             Right(  # the book's optimizer, the lecture's spelling of the metric
@@ -681,9 +682,9 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # plain SGD, which the exercise does not allow
-                'def compile_for_fine_tuning(model):\n'
+                "def compile_for_fine_tuning(model):\n"
                 "    model.compile(optimizer=keras.optimizers.SGD(1e-5), loss='binary_crossentropy', metrics=['accuracy'])",
-                'Adam or RMSprop',
+                "Adam or RMSprop",
             ),
             Wrong(  # Adam's default learning rate, 1e-3
                 _compile("model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])"),

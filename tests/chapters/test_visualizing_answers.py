@@ -11,10 +11,10 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
-from answers import SHORTCUT, Exercise, Right, Wrong, assert_fair
-from helpers import ROOT
 
+from answers import SHORTCUT, Exercise, Right, Wrong, assert_fair
 from course_tools import cells
+from helpers import ROOT
 
 ASSIGNMENT = "03-visualizing-convnets"
 
@@ -23,8 +23,8 @@ EXERCISES = {
         "test_activation_model",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def activation_model(model, layer_names):\n'
-                '    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names])'
+                "def activation_model(model, layer_names):\n"
+                "    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names])"
             ),
             Right(  # the layers looked up by name in a dict
                 "def activation_model(model, layer_names):\n"
@@ -109,12 +109,12 @@ EXERCISES = {
         "test_normalize_map",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def normalize_map(feature_map):\n'
-                '    x = np.array(feature_map, dtype=float)\n'
-                '    low, high = x.min(), x.max()\n'
-                '    if high == low:\n'
-                '        return np.zeros(x.shape)\n'
-                '    return (x - low) / (high - low)'
+                "def normalize_map(feature_map):\n"
+                "    x = np.array(feature_map, dtype=float)\n"
+                "    low, high = x.min(), x.max()\n"
+                "    if high == low:\n"
+                "        return np.zeros(x.shape)\n"
+                "    return (x - low) / (high - low)"
             ),
             Right(  # np.where computes both branches: a constant map divides 0 by 0 and NumPy warns
                 "def normalize_map(feature_map):\n"
@@ -142,9 +142,7 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # divides by the maximum without subtracting the minimum
-                "def normalize_map(m):\n"
-                "    m = np.asarray(m, float)\n"
-                "    return m / m.max() if m.max() else m",
+                "def normalize_map(m):\n    m = np.asarray(m, float)\n    return m / m.max() if m.max() else m",
                 "subtract the minimum",
             ),
             Wrong(  # subtracts the minimum but divides by the maximum: right whenever the minimum is 0
@@ -201,11 +199,11 @@ EXERCISES = {
         "test_ascent_step",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def ascent_step(score_fn, image, step_size):\n'
-                '    scores, gradient = backend.gradients(score_fn, image)\n'
-                '    gradient = np.array(gradient)\n'
-                '    normalised = gradient / (np.sqrt(np.mean(gradient ** 2)) + 1e-5)\n'
-                '    return np.array(image, dtype=float) + step_size * normalised'
+                "def ascent_step(score_fn, image, step_size):\n"
+                "    scores, gradient = backend.gradients(score_fn, image)\n"
+                "    gradient = np.array(gradient)\n"
+                "    normalised = gradient / (np.sqrt(np.mean(gradient ** 2)) + 1e-5)\n"
+                "    return np.array(image, dtype=float) + step_size * normalised"
             ),
             Right(  # TensorFlow's GradientTape directly
                 "import tensorflow as tf\n\ndef ascent_step(score_fn, image, step_size):\n"
@@ -421,8 +419,7 @@ EXERCISES = {
         "test_pooled_gradients",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def pooled_gradients(gradients):\n'
-                '    return np.mean(gradients, axis=(0, 1))'
+                "def pooled_gradients(gradients):\n    return np.mean(gradients, axis=(0, 1))"
             ),
             Right(  # positions flattened into one axis
                 "def pooled_gradients(gradients):\n"
@@ -444,33 +441,27 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # averages over the channels instead of the positions
-                "def pooled_gradients(grads):\n"
-                "    return np.asarray(grads).mean(axis=-1)",
+                "def pooled_gradients(grads):\n    return np.asarray(grads).mean(axis=-1)",
                 "one weight per channel",
             ),
             Wrong(  # the sum over the positions
-                "def pooled_gradients(gradients):\n"
-                "    return np.asarray(gradients).sum(axis=(0, 1))",
+                "def pooled_gradients(gradients):\n    return np.asarray(gradients).sum(axis=(0, 1))",
                 "mean of a constant",
             ),
             Wrong(  # the median: right for a constant and for evenly spaced gradients
-                "def pooled_gradients(gradients):\n"
-                "    return np.median(np.asarray(gradients), axis=(0, 1))",
+                "def pooled_gradients(gradients):\n    return np.median(np.asarray(gradients), axis=(0, 1))",
                 "not the sum \\(or the median",
             ),
             Wrong(  # the largest gradient of each channel
-                "def pooled_gradients(gradients):\n"
-                "    return np.asarray(gradients).max(axis=(0, 1))",
+                "def pooled_gradients(gradients):\n    return np.asarray(gradients).max(axis=(0, 1))",
                 "or the largest",
             ),
             Wrong(  # keeps the averaged axes: shape (1, 1, channels)
-                "def pooled_gradients(gradients):\n"
-                "    return np.mean(gradients, axis=(0, 1), keepdims=True)",
+                "def pooled_gradients(gradients):\n    return np.mean(gradients, axis=(0, 1), keepdims=True)",
                 "one weight per channel",
             ),
             Wrong(  # the axes of a batch, as in heatmaps.GradCam: (batch, height, width, channels)
-                "def pooled_gradients(gradients):\n"
-                "    return np.mean(gradients, axis=(1, 2))",
+                "def pooled_gradients(gradients):\n    return np.mean(gradients, axis=(1, 2))",
                 "one weight per channel",
             ),
             Wrong(  # Grad-CAM's own channel weights
@@ -485,11 +476,11 @@ EXERCISES = {
         "test_relu_normalize",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def relu_normalize(heatmap):\n'
-                '    relu = np.maximum(heatmap, 0)\n'
-                '    if relu.max() <= 0:\n'
-                '        return np.zeros(np.shape(heatmap))\n'
-                '    return relu / relu.max()'
+                "def relu_normalize(heatmap):\n"
+                "    relu = np.maximum(heatmap, 0)\n"
+                "    if relu.max() <= 0:\n"
+                "        return np.zeros(np.shape(heatmap))\n"
+                "    return relu / relu.max()"
             ),
             Right(  # np.clip and max(initial=0)
                 "def relu_normalize(heatmap):\n"
@@ -548,8 +539,7 @@ EXERCISES = {
                 "must not change its input",
             ),
             Wrong(  # clips to 0..1 instead of dividing by the maximum
-                "def relu_normalize(heatmap):\n"
-                "    return np.clip(np.asarray(heatmap, dtype=float), 0, 1)",
+                "def relu_normalize(heatmap):\n    return np.clip(np.asarray(heatmap, dtype=float), 0, 1)",
                 "should become",
             ),
             Wrong(  # the class-activation maps' own scaling
@@ -565,9 +555,9 @@ EXERCISES = {
         "test_grad_cam_heatmap",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def grad_cam_heatmap(feature_maps, gradients):\n'
-                '    weights = pooled_gradients(gradients)\n'
-                '    return relu_normalize(np.sum(feature_maps * weights, axis=2))'
+                "def grad_cam_heatmap(feature_maps, gradients):\n"
+                "    weights = pooled_gradients(gradients)\n"
+                "    return relu_normalize(np.sum(feature_maps * weights, axis=2))"
             ),
             Right(  # np.einsum, the ReLU and the normalisation inline
                 "def grad_cam_heatmap(feature_maps, gradients):\n"
@@ -623,8 +613,7 @@ EXERCISES = {
                 "zeros, not NaN",
             ),
             Wrong(  # the course's Grad-CAM of Chelsea, whatever the arguments
-                "def grad_cam_heatmap(feature_maps, gradients):\n"
-                "    return grad_cam(chelsea_224, top_class)",
+                "def grad_cam_heatmap(feature_maps, gradients):\n    return grad_cam(chelsea_224, top_class)",
                 SHORTCUT,
             ),
         ],
@@ -633,19 +622,19 @@ EXERCISES = {
         "test_occlusion_map",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n'
-                '    image = np.array(image, dtype=float)\n'
-                '    rows = (image.shape[0] - patch) // stride + 1\n'
-                '    cols = (image.shape[1] - patch) // stride + 1\n'
-                '    copies = []\n'
-                '    for i in range(rows):\n'
-                '        for j in range(cols):\n'
-                '            copy = image.copy()\n'
-                '            copy[i * stride : i * stride + patch, j * stride : j * stride + patch] = fill\n'
-                '            copies.append(copy)\n'
-                '    scores = np.asarray(score_fn(np.array(copies)))\n'
-                '    base = np.asarray(score_fn(image[np.newaxis]))[0]\n'
-                '    return (base - scores).reshape(rows, cols)'
+                "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
+                "    image = np.array(image, dtype=float)\n"
+                "    rows = (image.shape[0] - patch) // stride + 1\n"
+                "    cols = (image.shape[1] - patch) // stride + 1\n"
+                "    copies = []\n"
+                "    for i in range(rows):\n"
+                "        for j in range(cols):\n"
+                "            copy = image.copy()\n"
+                "            copy[i * stride : i * stride + patch, j * stride : j * stride + patch] = fill\n"
+                "            copies.append(copy)\n"
+                "    scores = np.asarray(score_fn(np.array(copies)))\n"
+                "    base = np.asarray(score_fn(image[np.newaxis]))[0]\n"
+                "    return (base - scores).reshape(rows, cols)"
             ),
             Right(  # one occluded image at a time, a list of lists
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
@@ -688,15 +677,15 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # scores what the patch hides (image - occluded), right only for a linear score
-                'def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n'
-                '    image = np.asarray(image, dtype=float)\n'
-                '    tops = range(0, image.shape[0] - patch + 1, stride)\n'
-                '    lefts = range(0, image.shape[1] - patch + 1, stride)\n'
-                '    hidden = np.zeros((len(tops) * len(lefts), *image.shape))\n'
-                '    for n, (t, l) in enumerate((t, l) for t in tops for l in lefts):\n'
-                '        hidden[n, t:t + patch, l:l + patch] = image[t:t + patch, l:l + patch] - fill\n'
-                '    return np.asarray(score_fn(hidden)).reshape(len(tops), len(lefts))',
-                'not linear',
+                "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
+                "    image = np.asarray(image, dtype=float)\n"
+                "    tops = range(0, image.shape[0] - patch + 1, stride)\n"
+                "    lefts = range(0, image.shape[1] - patch + 1, stride)\n"
+                "    hidden = np.zeros((len(tops) * len(lefts), *image.shape))\n"
+                "    for n, (t, l) in enumerate((t, l) for t in tops for l in lefts):\n"
+                "        hidden[n, t:t + patch, l:l + patch] = image[t:t + patch, l:l + patch] - fill\n"
+                "    return np.asarray(score_fn(hidden)).reshape(len(tops), len(lefts))",
+                "not linear",
             ),
             Wrong(  # the course's own occlusion, which the explorer uses
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
@@ -810,8 +799,8 @@ EXERCISES = {
         "test_unpooled_heatmap",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def unpooled_heatmap(feature_maps, gradients):\n'
-                '    return relu_normalize(np.sum(feature_maps * gradients, axis=-1))'
+                "def unpooled_heatmap(feature_maps, gradients):\n"
+                "    return relu_normalize(np.sum(feature_maps * gradients, axis=-1))"
             ),
             Right(  # einsum, then the ReLU and the scaling written out
                 "def unpooled_heatmap(feature_maps, gradients):\n"
@@ -828,8 +817,7 @@ EXERCISES = {
         ],
         wrong=[
             Wrong(  # pools anyway: Grad-CAM again
-                "def unpooled_heatmap(feature_maps, gradients):\n"
-                "    return grad_cam_heatmap(feature_maps, gradients)",
+                "def unpooled_heatmap(feature_maps, gradients):\n    return grad_cam_heatmap(feature_maps, gradients)",
                 "do not average the gradients",
             ),
             Wrong(  # no ReLU: the evidence against the class is kept and rescaled
@@ -860,14 +848,14 @@ EXERCISES = {
         "test_grad_cam_plus_plus_weights",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def grad_cam_plus_plus_weights(feature_maps, gradients):\n'
-                '    g = np.asarray(gradients, dtype=float)\n'
-                '    total = np.sum(feature_maps, axis=(0, 1))\n'
-                '    denominator = 2 * g**2 + total * g**3\n'
-                '    alpha = np.zeros_like(g)\n'
-                '    nonzero = denominator != 0\n'
-                '    alpha[nonzero] = g[nonzero] ** 2 / denominator[nonzero]\n'
-                '    return np.sum(alpha * np.maximum(g, 0), axis=(0, 1))'
+                "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
+                "    g = np.asarray(gradients, dtype=float)\n"
+                "    total = np.sum(feature_maps, axis=(0, 1))\n"
+                "    denominator = 2 * g**2 + total * g**3\n"
+                "    alpha = np.zeros_like(g)\n"
+                "    nonzero = denominator != 0\n"
+                "    alpha[nonzero] = g[nonzero] ** 2 / denominator[nonzero]\n"
+                "    return np.sum(alpha * np.maximum(g, 0), axis=(0, 1))"
             ),
             Right(  # np.divide with where=, in float32
                 "def grad_cam_plus_plus_weights(feature_maps, gradients):\n"
@@ -932,11 +920,11 @@ EXERCISES = {
         "test_curve_area",
         right=[
             Right(  # written exactly to the exercise's text, nothing more
-                'def curve_area(fractions, scores):\n'
-                '    area = 0.0\n'
-                '    for i in range(len(fractions) - 1):\n'
-                '        area += (fractions[i + 1] - fractions[i]) * (scores[i] + scores[i + 1]) / 2\n'
-                '    return area'
+                "def curve_area(fractions, scores):\n"
+                "    area = 0.0\n"
+                "    for i in range(len(fractions) - 1):\n"
+                "        area += (fractions[i + 1] - fractions[i]) * (scores[i] + scores[i + 1]) / 2\n"
+                "    return area"
             ),
             Right("def curve_area(fractions, scores):\n    return float(np.trapezoid(scores, fractions))"),
             Right(  # a loop, and a DeprecationWarning
@@ -950,7 +938,10 @@ EXERCISES = {
             ),
         ],
         wrong=[
-            Wrong("def curve_area(fractions, scores):\n    return float(np.mean(scores))", "equal steps|trapezoids over steps"),
+            Wrong(
+                "def curve_area(fractions, scores):\n    return float(np.mean(scores))",
+                "equal steps|trapezoids over steps",
+            ),
             Wrong(  # left rectangles
                 "def curve_area(fractions, scores):\n"
                 "    x, y = np.asarray(fractions, float), np.asarray(scores, float)\n"
@@ -1027,12 +1018,12 @@ EXERCISES = {
                 "share the mean",
             ),
             Wrong(  # checks only the second map for a constant one
-                'def rank_correlation(a, b):\n'
-                '    a, b = np.ravel(a), np.ravel(b)\n'
-                '    if np.ptp(b) == 0:\n'
-                '        return 0.0\n'
-                '    return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])',
-                'first map',
+                "def rank_correlation(a, b):\n"
+                "    a, b = np.ravel(a), np.ravel(b)\n"
+                "    if np.ptp(b) == 0:\n"
+                "        return 0.0\n"
+                "    return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])",
+                "first map",
             ),
             Wrong(  # Pearson's correlation of the values
                 "def rank_correlation(a, b):\n"

@@ -63,9 +63,23 @@ def remove_accounts() -> None:
 
 
 def hub_command(port: int, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "course_tools.cli", "--course", str(ROOT), "hub",
-            "--state", str(STATE), "--instructor", INSTRUCTOR, "--students", ",".join(STUDENTS),
-            "--port", str(port), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "course_tools.cli",
+        "--course",
+        str(ROOT),
+        "hub",
+        "--state",
+        str(STATE),
+        "--instructor",
+        INSTRUCTOR,
+        "--students",
+        ",".join(STUDENTS),
+        "--port",
+        str(port),
+        *extra,
+    ]
 
 
 def start_hub(port: int) -> subprocess.Popen:
@@ -94,7 +108,13 @@ def class_hub() -> Iterator[RunningHub]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
     remove_accounts()
-    for leftover in ("exchange", "hub", "jupyter", "accounts.csv", "hub.json"):  # env/, student-env/ and proxy/ are reused
+    for leftover in (
+        "exchange",
+        "hub",
+        "jupyter",
+        "accounts.csv",
+        "hub.json",
+    ):  # env/, student-env/ and proxy/ are reused
         path = STATE / leftover
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     STATE.mkdir(parents=True, exist_ok=True)
@@ -102,8 +122,9 @@ def class_hub() -> Iterator[RunningHub]:
     process = start_hub(port)
     with open(STATE / "accounts.csv", newline="") as handle:
         passwords = {row["username"]: row["password"] for row in csv.DictReader(handle)}
-    hub = RunningHub(f"http://127.0.0.1:{port}", STATE, passwords, Path(f"/home/{INSTRUCTOR}/convnet-course"),
-                     process, port)
+    hub = RunningHub(
+        f"http://127.0.0.1:{port}", STATE, passwords, Path(f"/home/{INSTRUCTOR}/convnet-course"), process, port
+    )
     yield hub
     if hub.process.poll() is None:
         hub.stop()

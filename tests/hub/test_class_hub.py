@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from classhub import INSTRUCTOR, STATE, STUDENTS, RunningHub, class_hub  # noqa: F401  (a fixture)
+
 from helpers import ROOT
 
 pytestmark = [pytest.mark.hub, pytest.mark.browser]
@@ -28,8 +29,14 @@ pytestmark = [pytest.mark.hub, pytest.mark.browser]
 ASSIGNMENT = "00-getting-started"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 GOOD, BAD = STUDENTS[1], STUDENTS[0]  # bob answers well (after a blank first try), alice badly
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOTS = ROOT / "build" / "screenshots" / "hub"
 
 
@@ -122,7 +129,7 @@ def test_a_whole_term_in_the_browser(class_hub: RunningHub, browser) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     teacher = _login(browser, class_hub, INSTRUCTOR)
     teacher.goto(f"{class_hub.url}/user/{INSTRUCTOR}/formgrader")
-    _formgrader_action(teacher, ASSIGNMENT, "assign")   # generate the student version
+    _formgrader_action(teacher, ASSIGNMENT, "assign")  # generate the student version
     _formgrader_action(teacher, ASSIGNMENT, "release")  # publish it to the exchange
     teacher.screenshot(path=SCREENSHOTS / "released.png")
 
@@ -174,7 +181,9 @@ def test_a_whole_term_in_the_browser(class_hub: RunningHub, browser) -> None:
     assert 0 < scores[BAD] < scores["max"], scores
     exported = _export(class_hub)
     assert {row["student_id"]: float(row["score"]) for row in exported if row["assignment"] == ASSIGNMENT} == {
-        GOOD: scores[GOOD], BAD: scores[BAD]}
+        GOOD: scores[GOOD],
+        BAD: scores[BAD],
+    }
 
 
 def _as(user: str, command: str, cwd: Path | str = "~") -> subprocess.CompletedProcess:
@@ -189,10 +198,12 @@ def _as(user: str, command: str, cwd: Path | str = "~") -> subprocess.CompletedP
 
 def _gradebook_scores(hub: RunningHub) -> dict[str, float]:
     """Each student's autograded score, and the most there is ("max"), from the gradebook."""
-    code = ("import json; from nbgrader.api import Gradebook; "
-            f"g = Gradebook('sqlite:///{hub.course}/gradebook.db'); a = g.find_assignment('{ASSIGNMENT}'); "
-            f"print(json.dumps({{**{{s.student.id: s.code_score for s in a.submissions}}, 'max': a.max_code_score}}))")
-    result = _as(INSTRUCTOR, f"python -c \"{code}\"", hub.course)
+    code = (
+        "import json; from nbgrader.api import Gradebook; "
+        f"g = Gradebook('sqlite:///{hub.course}/gradebook.db'); a = g.find_assignment('{ASSIGNMENT}'); "
+        f"print(json.dumps({{**{{s.student.id: s.code_score for s in a.submissions}}, 'max': a.max_code_score}}))"
+    )
+    result = _as(INSTRUCTOR, f'python -c "{code}"', hub.course)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -209,16 +220,19 @@ INBOUND = STATE / "exchange" / "convnet-course" / "inbound"
 FEEDBACK = STATE / "exchange" / "convnet-course" / "feedback"
 
 
-@pytest.mark.parametrize("command, target", [
-    ("ls {}", INBOUND),                                          # whose submissions are there
-    ("ls {}", FEEDBACK),                                         # whose feedback is there
-    ("cat {}", Path(f"/home/{GOOD}/{ASSIGNMENT}/{NOTEBOOK}")),    # read the other's work
-    ("touch {}", Path(f"/home/{GOOD}/{ASSIGNMENT}/{NOTEBOOK}")),  # overwrite it
-    ("ls {}", Path(f"/home/{GOOD}/.local/share/jupyter")),       # the other's submission cache
-    ("cat {}", Path(f"/home/{INSTRUCTOR}/convnet-course/solutions/{ASSIGNMENT}/{NOTEBOOK}")),
-    ("ls {}", Path(f"/home/{INSTRUCTOR}/convnet-course/submitted")),
-    ("cat {} > /dev/null", Path(f"/home/{INSTRUCTOR}/convnet-course/gradebook.db")),
-])
+@pytest.mark.parametrize(
+    "command, target",
+    [
+        ("ls {}", INBOUND),  # whose submissions are there
+        ("ls {}", FEEDBACK),  # whose feedback is there
+        ("cat {}", Path(f"/home/{GOOD}/{ASSIGNMENT}/{NOTEBOOK}")),  # read the other's work
+        ("touch {}", Path(f"/home/{GOOD}/{ASSIGNMENT}/{NOTEBOOK}")),  # overwrite it
+        ("ls {}", Path(f"/home/{GOOD}/.local/share/jupyter")),  # the other's submission cache
+        ("cat {}", Path(f"/home/{INSTRUCTOR}/convnet-course/solutions/{ASSIGNMENT}/{NOTEBOOK}")),
+        ("ls {}", Path(f"/home/{INSTRUCTOR}/convnet-course/submitted")),
+        ("cat {} > /dev/null", Path(f"/home/{INSTRUCTOR}/convnet-course/gradebook.db")),
+    ],
+)
 def test_a_student_cannot_reach_others_work(class_hub: RunningHub, command: str, target: Path) -> None:
     assert target.exists(), f"{target} should exist (run with the term test first)"
     result = _as(BAD, command.format(target))
@@ -241,7 +255,10 @@ def test_a_student_cannot_open_the_formgrader(class_hub: RunningHub, browser) ->
     own = page.goto(f"{class_hub.url}/user/{BAD}/formgrader")
     assert own.status == 404, "the students' servers must not run formgrader"
     port = _server_port(INSTRUCTOR)  # straight to the instructor's server, past the proxy
-    direct = _as(BAD, f"curl -s -o /dev/null -w '%{{http_code}}' http://127.0.0.1:{port}/user/{INSTRUCTOR}/formgrader/api/assignments")
+    direct = _as(
+        BAD,
+        f"curl -s -o /dev/null -w '%{{http_code}}' http://127.0.0.1:{port}/user/{INSTRUCTOR}/formgrader/api/assignments",
+    )
     assert direct.stdout.strip() in ("302", "403"), direct.stdout
 
 
@@ -273,12 +290,17 @@ def test_a_deleted_fetch_can_be_fetched_again(class_hub: RunningHub) -> None:
 
 def test_a_non_notebook_submission_is_flagged_and_the_others_keep_their_grade(class_hub: RunningHub) -> None:
     before = _gradebook_scores(class_hub)
-    result = _as(BAD, f"echo 'my answers are in my head' > {ASSIGNMENT}/{NOTEBOOK} && "
-                      f"nbgrader submit {ASSIGNMENT} --log-level=WARN")
+    result = _as(
+        BAD,
+        f"echo 'my answers are in my head' > {ASSIGNMENT}/{NOTEBOOK} && nbgrader submit {ASSIGNMENT} --log-level=WARN",
+    )
     assert result.returncode == 0, result.stderr
     course = class_hub.course
-    result = _as(INSTRUCTOR, f"nbgrader collect {ASSIGNMENT} --update --log-level=WARN && "
-                             f"convnet-course autograde {ASSIGNMENT} --workers 2", course)
+    result = _as(
+        INSTRUCTOR,
+        f"nbgrader collect {ASSIGNMENT} --update --log-level=WARN && convnet-course autograde {ASSIGNMENT} --workers 2",
+        course,
+    )
     assert result.returncode == 0, result.stderr
     line = next(line for line in result.stdout.splitlines() if line.startswith(BAD))
     assert "not graded" in line and "not valid notebook JSON" in line, result.stdout
@@ -291,17 +313,23 @@ def test_an_attack_submitted_through_the_hub_earns_nothing_and_reads_nothing(cla
     instructor collects and autogrades as INSTRUCTORS.md says."""
     course = class_hub.course
     attack = _blank()
-    attack["cells"].insert(1, nbformat.v4.new_code_cell(
-        "import os\nfor path in ['solutions', 'gradebook.db', 'submitted']:\n"
-        f"    try:\n        print('READ', path, os.listdir(os.path.join({str(course)!r}, path))[:3])\n"
-        "    except (OSError, NotADirectoryError) as error:\n        print('DENIED', path, type(error).__name__)\n"
-        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
-    ))
+    attack["cells"].insert(
+        1,
+        nbformat.v4.new_code_cell(
+            "import os\nfor path in ['solutions', 'gradebook.db', 'submitted']:\n"
+            f"    try:\n        print('READ', path, os.listdir(os.path.join({str(course)!r}, path))[:3])\n"
+            "    except (OSError, NotADirectoryError) as error:\n        print('DENIED', path, type(error).__name__)\n"
+            "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
+        ),
+    )
     text = json.dumps(attack).replace("'", "'\\''")
     result = _as(BAD, f"echo '{text}' > {ASSIGNMENT}/{NOTEBOOK} && nbgrader submit {ASSIGNMENT} --log-level=WARN")
     assert result.returncode == 0, result.stderr
-    result = _as(INSTRUCTOR, f"nbgrader collect {ASSIGNMENT} --update --log-level=WARN && "
-                             f"convnet-course autograde {ASSIGNMENT} {BAD}", course)
+    result = _as(
+        INSTRUCTOR,
+        f"nbgrader collect {ASSIGNMENT} --update --log-level=WARN && convnet-course autograde {ASSIGNMENT} {BAD}",
+        course,
+    )
     assert result.returncode == 0, result.stderr + result.stdout
     line = next(line for line in result.stdout.splitlines() if line.startswith(BAD))
     assert " 0/5 " in f" {line} ", result.stdout
@@ -312,18 +340,27 @@ def test_an_attack_submitted_through_the_hub_earns_nothing_and_reads_nothing(cla
 
 def test_a_late_submission_gets_the_penalty(class_hub: RunningHub) -> None:
     course = class_hub.course
-    result = _as(INSTRUCTOR, f"nbgrader db assignment add {ASSIGNMENT} --duedate='2020-01-01 00:00:00 UTC' "
-                             "--log-level=WARN", course)
+    result = _as(
+        INSTRUCTOR,
+        f"nbgrader db assignment add {ASSIGNMENT} --duedate='2020-01-01 00:00:00 UTC' --log-level=WARN",
+        course,
+    )
     assert result.returncode == 0, result.stderr
     solution = json.dumps(_solution()).replace("'", "'\\''")
     result = _as(BAD, f"echo '{solution}' > {ASSIGNMENT}/{NOTEBOOK} && nbgrader submit {ASSIGNMENT} --log-level=WARN")
     assert result.returncode == 0, result.stderr
-    result = _as(INSTRUCTOR, f"nbgrader collect {ASSIGNMENT} --update --log-level=WARN && "
-                             f"convnet-course autograde {ASSIGNMENT} {BAD} --force", course)
+    result = _as(
+        INSTRUCTOR,
+        f"nbgrader collect {ASSIGNMENT} --update --log-level=WARN && "
+        f"convnet-course autograde {ASSIGNMENT} {BAD} --force",
+        course,
+    )
     assert result.returncode == 0, result.stderr + result.stdout
-    code = ("from nbgrader.api import Gradebook; "
-            f"s = Gradebook('sqlite:///{course}/gradebook.db').find_submission('{ASSIGNMENT}', '{BAD}'); "
-            "print(s.late_submission_penalty, s.code_score, s.score)")
+    code = (
+        "from nbgrader.api import Gradebook; "
+        f"s = Gradebook('sqlite:///{course}/gradebook.db').find_submission('{ASSIGNMENT}', '{BAD}'); "
+        "print(s.late_submission_penalty, s.code_score, s.score)"
+    )
     penalty, code_score, score = map(float, _as(INSTRUCTOR, f'python -c "{code}"', course).stdout.split())
     assert code_score == _gradebook_scores(class_hub)["max"], "the late answer itself is right"
     assert penalty == code_score > 0, (penalty, code_score, score)  # "zero": the whole score
@@ -334,8 +371,12 @@ def test_a_late_submission_gets_the_penalty(class_hub: RunningHub) -> None:
 def test_two_instructors_autograding_at_once(class_hub: RunningHub) -> None:
     course = class_hub.course
     command = f"convnet-course autograde {ASSIGNMENT} --force --workers 1"
-    first = subprocess.Popen(["su", "-", INSTRUCTOR, "-c", f"cd {course} && export PATH={STATE}/env/bin:$PATH && {command}"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        ["su", "-", INSTRUCTOR, "-c", f"cd {course} && export PATH={STATE}/env/bin:$PATH && {command}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_until_locked(course / ".autograde.lock")
         second = _as(INSTRUCTOR, command, course)
@@ -364,8 +405,18 @@ def test_one_backup_holds_the_gradebook_and_the_exchange(class_hub: RunningHub, 
     import sys
     import tarfile
 
-    command = [sys.executable, "-m", "course_tools.cli", "--course", str(class_hub.course), "backup",
-               "--exchange", str(class_hub.state / "exchange"), "--out", str(tmp_path)]
+    command = [
+        sys.executable,
+        "-m",
+        "course_tools.cli",
+        "--course",
+        str(class_hub.course),
+        "backup",
+        "--exchange",
+        str(class_hub.state / "exchange"),
+        "--out",
+        str(tmp_path),
+    ]
     subprocess.run(command, capture_output=True, text=True, check=True)
     (archive,) = tmp_path.glob("convnet-course-backup-*.tar.gz")
     with tarfile.open(archive) as tar:
@@ -375,7 +426,7 @@ def test_one_backup_holds_the_gradebook_and_the_exchange(class_hub: RunningHub, 
 
 
 def test_a_students_python_holds_no_course_version_of_an_exercise(class_hub: RunningHub) -> None:
-    code = "import course_lib.stand_ins as s; print(s.SHIPPED)"
+    code = "import course_lib.exercises.stand_ins as s; print(s.SHIPPED)"
     assert _as(BAD, f'python -c "{code}"').stdout.split() == ["False"], "the students' Python: the kit's wheel"
     assert _as(INSTRUCTOR, f'python -c "{code}"').stdout.split() == ["True"], "grading needs the course's versions"
 
@@ -398,9 +449,22 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
     nbformat.write(nb, edited)
     newer = tmp_path / "course"  # the repository after git pull: a fixed exercise in both folders
     newer.mkdir()
-    for item in ("pyproject.toml", "README.md", "nbgrader_config.py", "course_lib", "solutions", "notebooks", "hub", "benchmarks"):
+    for item in (
+        "pyproject.toml",
+        "README.md",
+        "nbgrader_config.py",
+        "course_lib",
+        "solutions",
+        "notebooks",
+        "hub",
+        "benchmarks",
+    ):
         copy = shutil.copytree if (ROOT / item).is_dir() else shutil.copyfile
-        copy(ROOT / item, newer / item, **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / item).is_dir() else {}))
+        copy(
+            ROOT / item,
+            newer / item,
+            **({"ignore": shutil.ignore_patterns("__pycache__")} if (ROOT / item).is_dir() else {}),
+        )
     untouched = "01-convnet-basics/01-convnet-basics.ipynb"
     for changed in (name, untouched):
         nb = nbformat.read(newer / "solutions" / changed, as_version=4)
@@ -416,11 +480,18 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
     assert "My own note for this class." in edited.read_text(), "the instructor's edit is kept"
     (aside,) = (class_hub.course / "course-updates").glob(f"*/solutions/{name}")
     assert "A fixed exercise" in aside.read_text() and aside.owner() == INSTRUCTOR
-    assert [p.name for p in edited.parent.iterdir()] == [edited.name], "nothing nbgrader would take as a second notebook"
-    assert f"changed in the course: the course folder/solutions/{name} is yours and kept; the new version is " \
-           f"the course folder/course-updates/{aside.parts[-4]}/solutions/{name}" in out, out
+    assert [p.name for p in edited.parent.iterdir()] == [edited.name], (
+        "nothing nbgrader would take as a second notebook"
+    )
+    assert (
+        f"changed in the course: the course folder/solutions/{name} is yours and kept; the new version is "
+        f"the course folder/course-updates/{aside.parts[-4]}/solutions/{name}" in out
+    ), out
     assert "A fixed exercise" in (class_hub.course / "solutions" / untouched).read_text()
-    assert f"updated: the course folder/solutions/{untouched} (you had not changed it); sections changed: A fixed exercise" in out
+    assert (
+        f"updated: the course folder/solutions/{untouched} (you had not changed it); sections changed: A fixed exercise"
+        in out
+    )
 
 
 def test_a_hub_restart_loses_nothing(class_hub: RunningHub, browser) -> None:
@@ -437,4 +508,3 @@ def test_a_hub_restart_loses_nothing(class_hub: RunningHub, browser) -> None:
     assert _gradebook_scores(class_hub) == before
     listed = _as(BAD, "nbgrader list")  # the release is still in the exchange
     assert ASSIGNMENT in listed.stdout + listed.stderr
-

@@ -1,14 +1,15 @@
-"""Tests for course_lib.activations: feature maps, their grid, and the activation explorer (5.4)."""
+"""Tests for course_lib.visualizing.activations: feature maps, their grid, and the activation explorer (5.4)."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import control, shown
 
-from course_lib import activations, models
 from course_lib.backend import keras
+from course_lib.recap import models
+from course_lib.visualizing import activations
+from helpers import control, shown
 
 
 def test_outputs_always_gives_a_list_of_arrays(tiny_classifier):
@@ -19,7 +20,9 @@ def test_outputs_always_gives_a_list_of_arrays(tiny_classifier):
     np.testing.assert_allclose(probabilities, tiny_classifier.predict(x, verbose=0), rtol=1e-5)
     (single,) = activations.outputs(tiny_classifier, x)
     assert isinstance(single, np.ndarray) and single.shape == (5, 4)
-    (p_dog,) = activations.outputs(models.lecture_convnet(48), x[:2, :, :6].repeat(8, axis=1).repeat(8, axis=2)[:, :48, :48])
+    (p_dog,) = activations.outputs(
+        models.lecture_convnet(48), x[:2, :, :6].repeat(8, axis=1).repeat(8, axis=2)[:, :48, :48]
+    )
     assert p_dog.shape == (2, 1), "an uncalled Sequential model works too"
 
 

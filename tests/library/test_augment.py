@@ -1,4 +1,4 @@
-"""Data augmentation kinds (course_lib.augment) and the gallery."""
+"""Data augmentation kinds (course_lib.recap.augment) and the gallery."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from course_lib import augment
-
+from course_lib.recap import augment
 from helpers import map_of  # noqa: E402
 
 matplotlib.use("Agg")

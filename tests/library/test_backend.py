@@ -10,8 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from course_lib import backend, models
+from course_lib import backend
 from course_lib.backend import keras
+from course_lib.recap import models
 
 
 def test_tensorflow_is_the_default_backend():
@@ -28,7 +29,7 @@ def test_gradients_of_a_linear_score():
 
 
 def test_gradients_pass_extra_arguments():
-    _, grads = backend.gradients(lambda x, k: k * keras.ops.sum(x ** 2, axis=1), np.array([[1.0, -2.0]]), 3.0)
+    _, grads = backend.gradients(lambda x, k: k * keras.ops.sum(x**2, axis=1), np.array([[1.0, -2.0]]), 3.0)
     np.testing.assert_allclose(np.asarray(grads), [[6.0, -12.0]])
 
 
@@ -67,7 +68,7 @@ def _check_compiled() -> None:
 
     def fn(x, k):
         traces.append(1)  # Python runs only while tracing
-        return backend.gradients(lambda x: k * keras.ops.sum(x ** 2, axis=1), x)
+        return backend.gradients(lambda x: k * keras.ops.sum(x**2, axis=1), x)
 
     fast = backend.compiled(fn)
     for k in (1.0, 2.0, 3.0):
@@ -106,7 +107,9 @@ def test_dataset_batches_and_reshuffles_every_epoch() -> None:
     epochs = [[(x.numpy(), y.numpy()) for x, y in ds] for _ in range(2)]
     for epoch in epochs:
         assert [len(y) for _, y in epoch] == [4, 4, 2]
-        assert all(x.dtype == np.float32 and np.all(x[:, 0, 0, 0] == y) for x, y in epoch), "images stay with their labels"
+        assert all(x.dtype == np.float32 and np.all(x[:, 0, 0, 0] == y) for x, y in epoch), (
+            "images stay with their labels"
+        )
     orders = [np.concatenate([y for _, y in epoch]).tolist() for epoch in epochs]
     assert sorted(orders[0]) == labels.tolist() and orders[0] != orders[1] and orders[0] != labels.tolist()
     in_order = backend.dataset(images, labels, batch_size=4)

@@ -8,7 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from course_lib import checks, convolution, filters
+from course_lib.exercises import checks
+from course_lib.recap import convolution
+from course_lib.visualizing import filters
 
 IMAGE = np.arange(30.0).reshape(5, 6)
 KERNEL = np.array([[1.0, 0.0], [0.0, -1.0]])
@@ -16,8 +18,12 @@ KERNEL = np.array([[1.0, 0.0], [0.0, -1.0]])
 
 def own_conv2d(image, kernel):
     h, w = kernel.shape
-    return np.array([[np.sum(image[r : r + h, c : c + w] * kernel) for c in range(image.shape[1] - w + 1)]
-                     for r in range(image.shape[0] - h + 1)])
+    return np.array(
+        [
+            [np.sum(image[r : r + h, c : c + w] * kernel) for c in range(image.shape[1] - w + 1)]
+            for r in range(image.shape[0] - h + 1)
+        ]
+    )
 
 
 def test_an_answer_of_its_own_passes_and_gives_its_result() -> None:
@@ -26,10 +32,13 @@ def test_an_answer_of_its_own_passes_and_gives_its_result() -> None:
     np.testing.assert_allclose(got, convolution.feature_map(IMAGE, KERNEL))
 
 
-@pytest.mark.parametrize("call", [
-    lambda: convolution.feature_map(IMAGE, KERNEL),
-    lambda: (lambda f: f(IMAGE, KERNEL))(getattr(convolution, "feature_map")),  # an alias
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: convolution.feature_map(IMAGE, KERNEL),
+        lambda: (lambda f: f(IMAGE, KERNEL))(convolution.feature_map),  # an alias
+    ],
+)
 def test_calling_the_reference_fails_with_a_message_naming_it(call) -> None:
     with pytest.raises(checks.OwnWorkError, match=r"conv2d calls the course's own convolution\.feature_map"):
         with checks.own_work("conv2d", convolution.feature_map):
@@ -73,7 +82,7 @@ def test_a_class_guards_the_methods_it_inherits_from_the_course() -> None:
     class Child(filters.FilterVisualizer):
         pass
 
-    Child.__module__ = "course_lib.filters"
+    Child.__module__ = "course_lib.visualizing.filters"
     with pytest.raises(checks.OwnWorkError, match=r"FilterVisualizer\.__init__"):
         with checks.own_work("ascent_step", Child):
             Child(None, "conv1")

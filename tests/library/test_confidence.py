@@ -19,7 +19,9 @@ def test_the_interval_is_wilsons(correct: int, n: int) -> None:
 def test_the_interval_covers_the_true_accuracy_about_95_times_in_100() -> None:
     rng = np.random.default_rng(0)
     n, true = 500, 0.8
-    covered = [low <= true <= high for low, high in (confidence.interval(k / n, n) for k in rng.binomial(n, true, 4000))]
+    covered = [
+        low <= true <= high for low, high in (confidence.interval(k / n, n) for k in rng.binomial(n, true, 4000))
+    ]
     assert 0.935 < np.mean(covered) < 0.965
 
 

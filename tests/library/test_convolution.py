@@ -1,4 +1,4 @@
-"""Convolution arithmetic (course_lib.convolution): Keras-computed maps, pooling, pictures."""
+"""Convolution arithmetic (course_lib.recap.convolution): Keras-computed maps, pooling, pictures."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from course_lib import convolution
-
+from course_lib.recap import convolution
 from helpers import map_of  # noqa: E402
 
 matplotlib.use("Agg")
@@ -33,7 +32,9 @@ def test_feature_map_is_cross_correlation_with_stride_and_padding(stride: int, p
     rng = np.random.default_rng(stride * 10 + padding)
     image, kernel = rng.normal(size=(7, 9)), rng.normal(size=(3, 2))
     np.testing.assert_allclose(
-        convolution.feature_map(image, kernel, stride, padding), _reference_conv(image, kernel, stride, padding), atol=1e-5
+        convolution.feature_map(image, kernel, stride, padding),
+        _reference_conv(image, kernel, stride, padding),
+        atol=1e-5,
     )
 
 
@@ -74,7 +75,9 @@ def test_cat_image_is_grayscale_in_0_1() -> None:
 
 
 def test_show_convolution_outlines_the_window_and_fills_the_map_up_to_it() -> None:
-    fig = convolution.show_convolution(convolution.LECTURE_IMAGE, convolution.LECTURE_KERNEL, stride=2, padding=1, step=5)
+    fig = convolution.show_convolution(
+        convolution.LECTURE_IMAGE, convolution.LECTURE_KERNEL, stride=2, padding=1, step=5
+    )
     padded_ax, _, map_ax = fig.axes
     assert padded_ax.images[0].get_array().shape == (9, 9)
     window = [p for p in padded_ax.patches if p.get_edgecolor()[:3] == matplotlib.colors.to_rgb("tab:red")]

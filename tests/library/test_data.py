@@ -1,4 +1,4 @@
-"""Tests for course_lib.data: reading and loading photos, on the sample the course ships,
+"""Tests for course_lib.photos.data: reading and loading photos, on the sample the course ships,
 the book's full set (where named), and a folder of odd files.
 
 Where the photos come from is tested in test_sources.py, the downloads in
@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import data, sources
+from course_lib.photos import data, sources
 from helpers import jpeg_bytes, make_folder, photo, png_bytes
 
 pytestmark = pytest.mark.usefixtures("isolated_data")
@@ -123,9 +123,7 @@ def odd_folder(tmp_path) -> Path:
     (cats / "cat.100.png").write_bytes(png_bytes(photo(100)))
     photo(101).convert("L").save(cats / "cat.101.jpg")
     rgba = photo(102).convert("RGBA")
-    rgba.putalpha(
-        Image.linear_gradient("L").resize(rgba.size).point(lambda v: 0 if v < 128 else 255)
-    )
+    rgba.putalpha(Image.linear_gradient("L").resize(rgba.size).point(lambda v: 0 if v < 128 else 255))
     rgba.save(cats / "cat.102.png")
     (cats / "cat.103.jpg").write_bytes(good[: len(good) // 2])  # truncated JPEG
     (cats / "cat.104.jpg").write_bytes(np.random.default_rng(0).bytes(3000))

@@ -1,4 +1,4 @@
-"""Tests for course_lib.data_shift: the Oxford photos with their breeds, accuracy per class
+"""Tests for course_lib.pretrained.data_shift: the Oxford photos with their breeds, accuracy per class
 and per breed, and the figures of chapter 2's data-shift section."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import data, data_shift, sources
+from course_lib.photos import data, sources
+from course_lib.pretrained import data_shift
 
 pytestmark = pytest.mark.usefixtures("isolated_data")  # a private cache, full mode, nothing decoded yet
 
@@ -20,7 +21,9 @@ def book_like(tmp_path, monkeypatch):
         for label, name in enumerate(data.CLASSES):
             (root / split / name).mkdir(parents=True)
             for index in range(4):
-                Image.new("RGB", (24, 24), (30 + 180 * label,) * 3).save(root / split / name / f"{name[:-1]}.{index}.jpg")
+                Image.new("RGB", (24, 24), (30 + 180 * label,) * 3).save(
+                    root / split / name / f"{name[:-1]}.{index}.jpg"
+                )
     monkeypatch.setenv("COURSE_DATA_DIR", str(root))
     sources.forget()
     return root
@@ -47,8 +50,12 @@ def test_accuracy_by_class_counts_each_class_apart():
 
 
 def test_accuracy_by_breed_puts_the_worst_first():
-    photos = data_shift.Photos("toy", np.zeros((5, 2, 2, 3), np.uint8), np.array([0, 0, 1, 1, 1], np.float32),
-                               ("Bombay", "Bombay", "pug", "pug", "beagle"))
+    photos = data_shift.Photos(
+        "toy",
+        np.zeros((5, 2, 2, 3), np.uint8),
+        np.array([0, 0, 1, 1, 1], np.float32),
+        ("Bombay", "Bombay", "pug", "pug", "beagle"),
+    )
     table = data_shift.accuracy_by_breed(np.array([0.9, 0.1, 0.9, 0.9, 0.2]), photos)
     assert list(table) == ["beagle", "Bombay", "pug"]
     assert table == {"beagle": (0.0, 1), "Bombay": (0.5, 2), "pug": (1.0, 2)}
@@ -94,7 +101,9 @@ def test_chapter1_convnet_says_when_chapter_1_has_not_run(book_like, capsys):
 
 
 def test_the_figures_draw_a_bar_per_model_data_set_and_class(book_like):
-    shifts = [data_shift.score(lambda images: np.full(len(images), p), 24, name) for p, name in ((0.9, "a"), (0.2, "b"))]
+    shifts = [
+        data_shift.score(lambda images: np.full(len(images), p), 24, name) for p, name in ((0.9, "a"), (0.2, "b"))
+    ]
     figure = data_shift.show_shift(shifts)
     assert len(figure.axes[0].patches) == 2 * 2 * 3  # models x data sets x (cats, dogs, all)
     whiskers = [line for container in figure.axes[0].containers for line in getattr(container, "errorbar", None) or []]

@@ -1,4 +1,4 @@
-"""Tests for course_lib.downloads: the book's split built from Kaggle's zip and from the
+"""Tests for course_lib.photos.downloads: the book's split built from Kaggle's zip and from the
 Oxford-IIIT Pet tarball (small archives the tests make), and the download's errors.
 
 The real downloads (825 and 792 MB) cannot run here: ``pooch.retrieve`` is replaced.
@@ -19,7 +19,7 @@ import pytest
 import requests
 from PIL import Image
 
-from course_lib import data, downloads
+from course_lib.photos import data, downloads
 from helpers import jpeg_bytes, photo, png_bytes
 
 pytestmark = pytest.mark.usefixtures("isolated_data")
@@ -172,7 +172,12 @@ def test_download_is_pinned_and_shows_progress(monkeypatch, isolated_data, archi
     assert calls == [
         (
             archive.url,
-            {"known_hash": f"sha256:{archive.sha256}", "fname": archive.file_name, "path": isolated_data / "downloads", "progressbar": True},
+            {
+                "known_hash": f"sha256:{archive.sha256}",
+                "fname": archive.file_name,
+                "path": isolated_data / "downloads",
+                "progressbar": True,
+            },
         )
     ]
     assert len(archive.sha256) == 64 and archive.size > 700_000_000
@@ -211,7 +216,9 @@ def test_an_archive_saved_by_hand_is_used_offline(isolated_data, monkeypatch):
     by_hand = downloads.KAGGLE.path()
     by_hand.parent.mkdir(parents=True)
     make_zip(by_hand)
-    pinned = downloads.Archive(**{**downloads.KAGGLE.__dict__, "sha256": hashlib.sha256(by_hand.read_bytes()).hexdigest()})
+    pinned = downloads.Archive(
+        **{**downloads.KAGGLE.__dict__, "sha256": hashlib.sha256(by_hand.read_bytes()).hexdigest()}
+    )
     monkeypatch.setattr(pooch, "retrieve", pooch.core.retrieve)  # the real one: it checks the hash
     monkeypatch.setattr(requests, "get", lambda *a, **k: pytest.fail("it tried to download"))
     assert downloads.download(pinned) == by_hand

@@ -1,11 +1,11 @@
-"""Dropout pictures from real Keras masks (course_lib.dropout)."""
+"""Dropout pictures from real Keras masks (course_lib.recap.dropout)."""
 
 from __future__ import annotations
 
 import matplotlib
 import numpy as np
 
-from course_lib import dropout
+from course_lib.recap import dropout
 
 matplotlib.use("Agg")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 
-from course_lib import convolution
+from course_lib.recap import convolution
 
 
 def test_saved_notebooks_keep_the_last_picture() -> None:

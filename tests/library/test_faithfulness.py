@@ -1,4 +1,4 @@
-"""Tests for course_lib.faithfulness: deletion and insertion curves, their areas, the random
+"""Tests for course_lib.visualizing.faithfulness: deletion and insertion curves, their areas, the random
 baseline (the map's own cells shuffled), rank correlation and cascading model
 randomisation (beyond the book, 5.4)."""
 
@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import figures_closed
 
-from course_lib import faithfulness, heatmaps
 from course_lib.backend import keras
+from course_lib.visualizing import faithfulness, heatmaps
+from helpers import figures_closed
 
 # A toy "model": the score is the mean brightness of the top-left 4x4 corner of an 8x8 image.
 CORNER = np.zeros((8, 8))
@@ -34,7 +34,9 @@ def test_deletion_starts_at_the_photos_score_and_ends_at_the_blurred_ones():
 def test_the_right_map_beats_a_random_order_and_the_wrong_one_loses():
     image = np.full((8, 8, 3), 30.0)
     image[:4, :4] = 250.0  # a bright corner that the score reads, on a dark photo
-    table = faithfulness.areas(faithfulness.curves(corner_score, image, {"right": CORNER, "wrong": 1 - CORNER}, steps=8))
+    table = faithfulness.areas(
+        faithfulness.curves(corner_score, image, {"right": CORNER, "wrong": 1 - CORNER}, steps=8)
+    )
     assert table["right"]["deletion"] < table["right"]["random deletion"] < table["wrong"]["deletion"]
     assert table["right"]["insertion"] > table["right"]["random insertion"] > table["wrong"]["insertion"]
     assert faithfulness.beats_random(table["right"]) and not faithfulness.beats_random(table["wrong"])
@@ -59,7 +61,9 @@ def test_rank_correlation_with_ties_is_spearmans() -> None:
     for _ in range(5):
         a = np.maximum(rng.normal(size=(6, 7)), 0)  # ReLU maps: many tied zeros
         b = np.maximum(a + rng.normal(0, 0.5, size=(6, 7)), 0)
-        assert faithfulness.rank_correlation(a, b) == pytest.approx(stats.spearmanr(a.ravel(), b.ravel()).statistic, abs=1e-12)
+        assert faithfulness.rank_correlation(a, b) == pytest.approx(
+            stats.spearmanr(a.ravel(), b.ravel()).statistic, abs=1e-12
+        )
     np.testing.assert_allclose(faithfulness.mean_ranks(np.array([0.0, 0.0, 0.0, 2.0, 1.0])), [1, 1, 1, 4, 3])
 
 
@@ -81,14 +85,20 @@ def test_the_random_baseline_removes_the_maps_cells_not_scattered_pixels():
         row, column = np.unravel_index(np.argmax(shuffled), shuffled.shape)
         first = np.zeros(64, bool)
         first[faithfulness.pixel_order(shuffled, (8, 8))[:16]] = True
-        assert first.reshape(8, 8)[4 * row:4 * row + 4, 4 * column:4 * column + 4].sum() >= 13
+        assert first.reshape(8, 8)[4 * row : 4 * row + 4, 4 * column : 4 * column + 4].sum() >= 13
 
 
 def _small_model():
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input((12, 12, 3)), keras.layers.Conv2D(8, 3, activation="relu", name="conv"),
-                             keras.layers.BatchNormalization(name="norm"), keras.layers.GlobalAveragePooling2D(),
-                             keras.layers.Dense(3, name="dense")])
+    return keras.Sequential(
+        [
+            keras.Input((12, 12, 3)),
+            keras.layers.Conv2D(8, 3, activation="relu", name="conv"),
+            keras.layers.BatchNormalization(name="norm"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(3, name="dense"),
+        ]
+    )
 
 
 def test_cascading_randomisation_resets_from_the_top_down_on_a_copy():
@@ -101,13 +111,16 @@ def test_cascading_randomisation_resets_from_the_top_down_on_a_copy():
         calls.append(1)
         return faithfulness.rank_correlation(a, b)
 
-    result = faithfulness.cascading_randomisation(model, "conv", images, [1, 0, 2, 1], methods=("Grad-CAM", "Eigen-CAM"),
-                                                  correlate=counting, seed=3)
+    result = faithfulness.cascading_randomisation(
+        model, "conv", images, [1, 0, 2, 1], methods=("Grad-CAM", "Eigen-CAM"), correlate=counting, seed=3
+    )
     assert result.steps == ["trained", "dense", "norm", "conv"]
     assert {m: r.shape for m, r in result.correlations.items()} == {"Grad-CAM": (4, 4), "Eigen-CAM": (4, 4)}
     assert len(calls) == 3 * 2 * 4, "your correlation is the one used: 3 resets x 2 methods x 4 photos"
     eigen, grad = result.correlations["Eigen-CAM"], result.correlations["Grad-CAM"]
-    np.testing.assert_allclose(eigen[:3], 1.0, err_msg="Eigen-CAM reads only the conv layer, kept until it is reset itself")
+    np.testing.assert_allclose(
+        eigen[:3], 1.0, err_msg="Eigen-CAM reads only the conv layer, kept until it is reset itself"
+    )
     assert grad[1].mean() < 0.9, "Grad-CAM depends on the classifier it explains"
     assert eigen[3].mean() < 0.9, "once the conv layer is reset, its own maps change"
     for got, was in zip(model.get_weights(), before):
@@ -127,12 +140,19 @@ def test_the_cascade_groups_an_efficientnets_layers_by_stage_from_the_top():
         x = keras.layers.Conv2D(2, 1, name=name)(x)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     model = keras.Model(inputs, keras.layers.Dense(3, name="predictions")(x))
-    assert faithfulness.cascade(model) == [("predictions", ["predictions"]), ("top", ["top_conv"]), ("block2", ["block2a_conv"]),
-                                           ("block1", ["block1b_conv", "block1a_conv"]), ("stem", ["stem_conv"])]
+    assert faithfulness.cascade(model) == [
+        ("predictions", ["predictions"]),
+        ("top", ["top_conv"]),
+        ("block2", ["block2a_conv"]),
+        ("block1", ["block1b_conv", "block1a_conv"]),
+        ("stem", ["stem_conv"]),
+    ]
 
 
 def test_class_probability_of_a_sigmoid_and_a_softmax_model(tiny_classifier):
-    sigmoid = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")])
+    sigmoid = keras.Sequential(
+        [keras.Input((2, 2, 1)), keras.layers.Flatten(), keras.layers.Dense(1, activation="sigmoid")]
+    )
     images = np.random.default_rng(5).uniform(0, 1, (3, 2, 2, 1))
     p = faithfulness.class_probability(sigmoid, 1)(images)
     np.testing.assert_allclose(faithfulness.class_probability(sigmoid, 0)(images), 1 - p, rtol=1e-6)
@@ -143,9 +163,18 @@ def test_class_probability_of_a_sigmoid_and_a_softmax_model(tiny_classifier):
 def test_curves_are_drawn():
     image = np.random.default_rng(6).uniform(0, 255, (8, 8, 3))
     found = faithfulness.curves(corner_score, image, {"corner": CORNER}, steps=4, seeds=(0, 1))
-    assert list(found) == ["corner"] and set(found["corner"]) == {"deletion", "insertion", "random deletion", "random insertion"}
-    one, two = (faithfulness.curve(corner_score, image, faithfulness.pixel_order(faithfulness.shuffled_cells(CORNER, s), (8, 8)),
-                                   steps=4)[1] for s in (0, 1))
+    assert list(found) == ["corner"] and set(found["corner"]) == {
+        "deletion",
+        "insertion",
+        "random deletion",
+        "random insertion",
+    }
+    one, two = (
+        faithfulness.curve(
+            corner_score, image, faithfulness.pixel_order(faithfulness.shuffled_cells(CORNER, s), (8, 8)), steps=4
+        )[1]
+        for s in (0, 1)
+    )
     np.testing.assert_allclose(found["corner"]["random deletion"][1], (one + two) / 2, rtol=1e-6)
     figures_closed(lambda: faithfulness.show_curves(found))
     assert "| corner |" in faithfulness.table_markdown(faithfulness.areas(found))

@@ -1,4 +1,4 @@
-"""Tests for course_lib.features: extraction, and a cache keyed by model and data.
+"""Tests for course_lib.pretrained.features: extraction, and a cache keyed by model and data.
 
 A tiny photo folder and a tiny "base" (no pretrained weights) keep them fast.
 """
@@ -8,14 +8,13 @@ from __future__ import annotations
 import os
 import warnings
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
 
-from course_lib import data, features  # first: it sets the Keras backend
-
-import keras
-
+from course_lib.photos import data  # first: it sets the Keras backend
+from course_lib.pretrained import features
 
 pytestmark = pytest.mark.usefixtures("isolated_data")  # a private cache, full mode, nothing decoded yet
 
@@ -79,9 +78,7 @@ def test_second_call_reads_the_cache(photos, monkeypatch, capsys):
 
 
 def _path(base, split="train", size=16, **kwargs):
-    return features.cache_path(
-        features.model_signature(base), features.data_signature(split, size, **kwargs)
-    )
+    return features.cache_path(features.model_signature(base), features.data_signature(split, size, **kwargs))
 
 
 def test_key_follows_the_model(photos):

@@ -1,13 +1,14 @@
-"""Tests for course_lib.filters: filter patterns by gradient ascent, and the filter explorer (5.4)."""
+"""Tests for course_lib.visualizing.filters: filter patterns by gradient ascent, and the filter explorer (5.4)."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import control, shown
 
-from course_lib import filters, models
+from course_lib.recap import models
+from course_lib.visualizing import filters
+from helpers import control, shown
 
 
 def test_deprocess_makes_viewable_images():

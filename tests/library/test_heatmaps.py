@@ -1,4 +1,4 @@
-"""Tests for course_lib.heatmaps: Grad-CAM, overlays, occlusion beside Grad-CAM, and the Grad-CAM explorer (5.4)."""
+"""Tests for course_lib.visualizing.heatmaps: Grad-CAM, overlays, occlusion beside Grad-CAM, and the Grad-CAM explorer (5.4)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from helpers import control, figures_closed, shown
 
-from course_lib import activations, data, heatmaps, models, pretrained
 from course_lib.backend import keras
+from course_lib.photos import data
+from course_lib.pretrained import bases
+from course_lib.recap import models
+from course_lib.visualizing import activations, heatmaps
+from helpers import control, figures_closed, shown
 
 # Chelsea's head, ears to chin, drawn by hand on the 300x451 photo: (top, left, bottom, right).
 CHELSEA_HEAD = (0, 30, 280, 380)
@@ -21,7 +24,9 @@ CAT_CLASSES = {"tabby", "tiger cat", "Egyptian cat"}
 def test_grad_cam_matches_a_hand_computation(tiny_classifier):
     """For conv -> global average pooling -> dense, d logit_c / d A_k(i, j) = W[k, c] / (h w)."""
     image = np.random.default_rng(1).uniform(0, 255, (6, 8, 3)).astype("float32")
-    features = keras.Model(tiny_classifier.inputs[0], tiny_classifier.get_layer("conv").output).predict(image[None], verbose=0)[0]
+    features = keras.Model(tiny_classifier.inputs[0], tiny_classifier.get_layer("conv").output).predict(
+        image[None], verbose=0
+    )[0]
     kernel = tiny_classifier.get_layer("dense").kernel.numpy()
     cam = heatmaps.GradCam(tiny_classifier, "conv")
     for c in range(4):
@@ -53,11 +58,13 @@ def test_grad_cam_peaks_on_chelseas_head(imagenet_model):
     image = data.sample_image("chelsea", 224)
     _, logits = cam.logits(image[np.newaxis].astype("float32"))
     top = int(np.argmax(keras.ops.convert_to_numpy(logits)))
-    assert pretrained.imagenet_class_names()[top] in CAT_CLASSES
+    assert bases.imagenet_class_names()[top] in CAT_CLASSES
     heatmap = cam(image, top)
     row, col = heatmaps.peak(heatmap, photo.shape[:2])
     top_, left, bottom, right = CHELSEA_HEAD
-    assert top_ <= row <= bottom and left <= col <= right, f"peak at (row {row:.0f}, column {col:.0f}) is off the head {CHELSEA_HEAD}"
+    assert top_ <= row <= bottom and left <= col <= right, (
+        f"peak at (row {row:.0f}, column {col:.0f}) is off the head {CHELSEA_HEAD}"
+    )
     big = heatmaps.resize(heatmap, photo.shape[:2])
     inside = np.zeros(photo.shape[:2], bool)
     inside[top_:bottom, left:right] = True
@@ -131,7 +138,9 @@ def test_grad_cam_explorer(tiny_classifier):
 
 def test_grad_cam_explorer_on_a_cats_vs_dogs_model():
     model = models.lecture_convnet(48)
-    widget = heatmaps.grad_cam_explorer(model, {"noise": np.random.default_rng(4).uniform(0, 255, (48, 48, 3))}, ["conv2", "conv3"])
+    widget = heatmaps.grad_cam_explorer(
+        model, {"noise": np.random.default_rng(4).uniform(0, 255, (48, 48, 3))}, ["conv2", "conv3"]
+    )
     assert sorted(label.split()[0] for label, _ in control(widget, "class").options) == ["cat", "dog"]
     first = shown(widget)
     control(widget, "layer").value = "conv3"
@@ -224,7 +233,9 @@ def test_every_method_side_by_side(tiny_classifier):
     assert list(maps) == ["Grad-CAM", "Grad-CAM++", "Eigen-CAM", "occlusion"]
     assert all(m.min() >= 0 and m.max() <= 1 + 1e-6 for m in maps.values())
     # the same map as Grad-CAM on its own, to float32 rounding (which can differ between two compiled calls)
-    np.testing.assert_allclose(maps["Grad-CAM"], heatmaps.GradCam(tiny_classifier, "conv")(image, 2), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        maps["Grad-CAM"], heatmaps.GradCam(tiny_classifier, "conv")(image, 2), rtol=1e-5, atol=1e-6
+    )
     figures_closed(lambda: heatmaps.show_methods(image, maps, "noise"))
 
 
@@ -232,7 +243,9 @@ def test_the_explorer_switches_methods():
     images = {"a": np.random.default_rng(10).uniform(0, 255, (6, 8, 3))}
     inputs = keras.Input((6, 8, 3))
     rectified = keras.layers.Activation("relu", name="relu")(keras.layers.Conv2D(3, 3, padding="same")(inputs))
-    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(keras.layers.GlobalAveragePooling2D()(rectified)))
+    model = keras.Model(
+        inputs, keras.layers.Dense(4, activation="softmax")(keras.layers.GlobalAveragePooling2D()(rectified))
+    )
     widget = heatmaps.grad_cam_explorer(model, images, ["relu"], class_names=list("wxyz"))
     method = control(widget, "method")
     assert list(method.options) == ["Grad-CAM", "Grad-CAM++", "Eigen-CAM", "occlusion"]
@@ -250,8 +263,9 @@ def test_the_explorer_offers_grad_cam_plus_plus_only_where_activations_are_never
     pooled = keras.layers.GlobalAveragePooling2D()(keras.layers.BatchNormalization(name="norm")(rectified))
     model = keras.Model(inputs, keras.layers.Dense(2, name="dense")(pooled))
     assert [heatmaps.never_negative(model, name) for name in ("linear", "rectified", "norm")] == [False, True, False]
-    widget = heatmaps.grad_cam_explorer(model, {"a": np.random.default_rng(11).uniform(0, 255, (6, 8, 3))},
-                                        ["rectified", "norm", "linear"])
+    widget = heatmaps.grad_cam_explorer(
+        model, {"a": np.random.default_rng(11).uniform(0, 255, (6, 8, 3))}, ["rectified", "norm", "linear"]
+    )
     method, layer = control(widget, "method"), control(widget, "layer")
     method.value = "Grad-CAM++"
     layer.value = "norm"

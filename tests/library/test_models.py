@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib import models
+from course_lib.recap import models
 
 
 def test_lecture_convnet_is_the_lecture_code() -> None:
@@ -66,7 +66,9 @@ def test_compile_binary_uses_the_lecture_settings() -> None:
 
 @pytest.mark.parametrize("warmup_epochs", [0, 2])
 def test_compile_cosine_rises_to_its_peak_then_falls_to_zero(warmup_epochs: int) -> None:
-    model = models.compile_cosine(models.lecture_convnet(64, mixed_precision=False), 10, 7, peak=2e-3, warmup_epochs=warmup_epochs)
+    model = models.compile_cosine(
+        models.lecture_convnet(64, mixed_precision=False), 10, 7, peak=2e-3, warmup_epochs=warmup_epochs
+    )
     schedule = model.optimizer._learning_rate  # the schedule itself (learning_rate is its current value)
     rate = lambda step: float(schedule(step))  # noqa: E731
     assert rate(0) == pytest.approx(0.0 if warmup_epochs else 2e-3)
@@ -82,6 +84,7 @@ def test_compile_cosine_skips_the_warm_up_of_a_one_epoch_run() -> None:  # fast 
     schedule = model.optimizer._learning_rate
     assert float(schedule(0)) == pytest.approx(1e-3)  # starts at its peak instead of at 0 for the whole run
     assert float(schedule(5)) == pytest.approx(0.0, abs=1e-9)
+
 
 def test_augmentation_changes_images_in_training_only() -> None:
     pipeline = models.augmentation(seed=1)
@@ -123,7 +126,12 @@ def test_trains_a_short_schedule_when_missing_then_loads_it(
     assert "No trained convnet" in capsys.readouterr().out
     assert path.exists()
     assert trained.input_shape == (None, 64, 64, 3)
-    assert [layer.name for layer in trained.layers if layer.name.startswith("conv")] == ["conv1", "conv2", "conv3", "conv4"]
+    assert [layer.name for layer in trained.layers if layer.name.startswith("conv")] == [
+        "conv1",
+        "conv2",
+        "conv3",
+        "conv4",
+    ]
 
     loaded = models.load_or_train_scratch_convnet()
     assert "No trained convnet" not in capsys.readouterr().out

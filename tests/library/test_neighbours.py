@@ -1,11 +1,12 @@
-"""Tests for course_lib.neighbours: the majority vote and the picture of nearest photos."""
+"""Tests for course_lib.pretrained.neighbours: the majority vote and the picture of nearest photos."""
 
 from __future__ import annotations
 
 import numpy as np
-from helpers import figures_closed, make_folder
 
-from course_lib import data, neighbours
+from course_lib.photos import data
+from course_lib.pretrained import neighbours
+from helpers import figures_closed, make_folder
 
 
 def test_the_vote_is_each_rows_majority():

@@ -24,8 +24,12 @@ def test_show_phases_draws_the_phases_end_to_end():
 
 
 def test_history_puts_sparse_validation_at_the_epochs_it_was_measured():
-    logs = {"accuracy": list(np.linspace(0.5, 0.9, 10)), "loss": list(np.linspace(0.7, 0.3, 10)),
-            "val_accuracy": [0.6, 0.8], "val_loss": [0.6, 0.4]}  # fit(..., validation_freq=5)
+    logs = {
+        "accuracy": list(np.linspace(0.5, 0.9, 10)),
+        "loss": list(np.linspace(0.7, 0.3, 10)),
+        "val_accuracy": [0.6, 0.8],
+        "val_loss": [0.6, 0.4],
+    }  # fit(..., validation_freq=5)
     figure = plots.show_history(logs, validation_every=5)
     training, validation = figure.axes[0].get_lines()
     assert list(training.get_xdata()) == list(range(1, 11))

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
-from helpers import make_folder
-
 from course_lib import results
+from helpers import make_folder
 
 
 def test_median_seconds():
@@ -22,14 +21,23 @@ def test_median_seconds():
 
 def test_comparison_markdown_gives_each_accuracy_its_interval(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_DIR", str(make_folder(tmp_path / "mine", per_class=1)))
-    table = results.comparison_markdown({"feature_extraction": {"test_accuracy": 0.992, "seconds": 95.4},
-                                         "fine_tuning": {"test_accuracy": 0.994, "seconds": None}}, test_photos=500)
+    table = results.comparison_markdown(
+        {
+            "feature_extraction": {"test_accuracy": 0.992, "seconds": 95.4},
+            "fine_tuning": {"test_accuracy": 0.994, "seconds": None},
+        },
+        test_photos=500,
+    )
     lines = table.splitlines()
     assert len(lines) == 2 + 2 + 2, "one row per method measured"
     assert lines[-1] == f"*Measured on your folder {tmp_path / 'mine'}.*"
-    assert ("| pretrained: fast feature extraction | 90% validation (1st ed.), 98.1% test (3rd ed.) | "
-            "99.2% [98.0%, 99.7%] | 95 s |") in lines
-    assert "| pretrained: fine-tuning | 97% test (1st ed.), 98.6% test (3rd ed.) |" in table, "only fine-tuning's 97 % is a test accuracy"
+    assert (
+        "| pretrained: fast feature extraction | 90% validation (1st ed.), 98.1% test (3rd ed.) | "
+        "99.2% [98.0%, 99.7%] | 95 s |"
+    ) in lines
+    assert "| pretrained: fine-tuning | 97% test (1st ed.), 98.6% test (3rd ed.) |" in table, (
+        "only fine-tuning's 97 % is a test accuracy"
+    )
 
 
 def test_comparison_markdown_on_the_sample_says_it_is_not_the_book(monkeypatch):

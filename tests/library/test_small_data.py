@@ -1,14 +1,14 @@
-"""Tests for course_lib.small_data: chapter 2's like-for-like run on a few photos, with the
+"""Tests for course_lib.pretrained.small_data: chapter 2's like-for-like run on a few photos, with the
 student's functions as its steps (here: plain reference versions, and recording calls)."""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
-from course_lib import small_data, sources
-
-import keras
+from course_lib.photos import sources
+from course_lib.pretrained import small_data
 
 pytestmark = pytest.mark.usefixtures("isolated_data")
 
@@ -16,8 +16,13 @@ pytestmark = pytest.mark.usefixtures("isolated_data")
 def _steps(calls: list[str]) -> small_data.Steps:
     def build_head(shape):
         calls.append("build_head")
-        return keras.Sequential([keras.Input(tuple(shape)), keras.layers.Dense(8, activation="relu"),
-                                 keras.layers.Dense(1, activation="sigmoid")])
+        return keras.Sequential(
+            [
+                keras.Input(tuple(shape)),
+                keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ]
+        )
 
     def augmented_model(base, head, augmentation):
         calls.append("augmented_model")
@@ -56,14 +61,28 @@ def test_the_three_methods_run_like_for_like_with_the_students_steps(on_the_samp
     assert [r.epochs for r in results] == [2, 2, 3]  # the same budget, then fine-tuning's extra epochs
     test_photos = 2 * sources.sample_split()["test"]
     for r in results:  # an accuracy over the 60 test photos: a whole number of them right
-        assert 0 <= r.test_accuracy <= 1 and abs(r.test_accuracy * test_photos - round(r.test_accuracy * test_photos)) < 1e-6
+        assert (
+            0 <= r.test_accuracy <= 1
+            and abs(r.test_accuracy * test_photos - round(r.test_accuracy * test_photos)) < 1e-6
+        )
         assert r.seconds >= 0
     # two fresh heads, the student's end-to-end model, fine-tuned from block7a, scored with the mirror
-    assert calls == ["build_head", "build_head", "augmented_model", "unfreeze_top block7a_expand_conv",
-                     "compile_for_fine_tuning", "predict_with_mirror"]
-    assert small_data.as_records(results)[0] == {"method": "feature extraction", "image_size": 64, "training_photos": 6,
-                                                 "epochs": 2, "test_accuracy": results[0].test_accuracy,
-                                                 "seconds": results[0].seconds}
+    assert calls == [
+        "build_head",
+        "build_head",
+        "augmented_model",
+        "unfreeze_top block7a_expand_conv",
+        "compile_for_fine_tuning",
+        "predict_with_mirror",
+    ]
+    assert small_data.as_records(results)[0] == {
+        "method": "feature extraction",
+        "image_size": 64,
+        "training_photos": 6,
+        "epochs": 2,
+        "test_accuracy": results[0].test_accuracy,
+        "seconds": results[0].seconds,
+    }
 
 
 def test_a_broken_step_is_not_hidden(on_the_sample):
@@ -74,10 +93,17 @@ def test_a_broken_step_is_not_hidden(on_the_sample):
 
 
 def test_the_figure_has_a_bar_per_method_and_group():
-    rows = [small_data.Result(method, size, 100, 30, accuracy, 1.0)
-            for size in (256, 96) for method, accuracy in zip(small_data.METHODS, (0.98, 0.9, 0.95))]
+    rows = [
+        small_data.Result(method, size, 100, 30, accuracy, 1.0)
+        for size in (256, 96)
+        for method, accuracy in zip(small_data.METHODS, (0.98, 0.9, 0.95))
+    ]
     figure = small_data.show(rows, full={"feature extraction": 0.99, "+ augmentation": 0.99, "+ fine-tuning": 0.995})
     ax = figure.axes[0]
     assert len(ax.patches) == 3 * 3  # methods x (256 px, 96 px, all photos)
-    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["100 photos, 256 px", "100 photos, 96 px", "all photos (sections 2-4)"]
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == [
+        "100 photos, 256 px",
+        "100 photos, 96 px",
+        "all photos (sections 2-4)",
+    ]
     assert ax.get_ylim()[0] == pytest.approx(0.8)  # 10 points below the lowest bar

@@ -1,4 +1,4 @@
-"""Tests for course_lib.sources: where the photos come from, in the documented order
+"""Tests for course_lib.photos.sources: where the photos come from, in the documented order
 (named folder, cached full set, download, shipped sample), the settings that force a
 side, and what a damaged sample, a foreign folder or a read-only cache say."""
 
@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pooch
 import pytest
-
-from course_lib import data, downloads, settings, sources
 from conftest import offline
+
+from course_lib import settings
+from course_lib.photos import data, downloads, sources
 from helpers import make_folder
 
 pytestmark = pytest.mark.usefixtures("isolated_data")
@@ -187,7 +188,9 @@ def test_a_cache_that_cannot_be_made(tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("COURSE_CACHE_DIR", str(blocker / "cache"))
-    with pytest.raises(settings.CacheNotWritableError, match="cache folder, .*a-file/cache, cannot be written to .*COURSE_CACHE_DIR"):
+    with pytest.raises(
+        settings.CacheNotWritableError, match="cache folder, .*a-file/cache, cannot be written to .*COURSE_CACHE_DIR"
+    ):
         settings.cache_dir()
 
 
@@ -214,7 +217,10 @@ def test_a_read_only_cache_reads_but_says_why_it_cannot_write(read_only_folder, 
     with pytest.raises(settings.CacheNotWritableError) as info:
         settings.artifacts_dir()
     message = str(info.value)
-    assert f"The course's folder for trained models and results, {read_only_folder}/artifacts, cannot be written to" in message
+    assert (
+        f"The course's folder for trained models and results, {read_only_folder}/artifacts, cannot be written to"
+        in message
+    )
     assert "Read-only file system" in message or "Permission denied" in message
     with pytest.raises(settings.CacheNotWritableError, match="folder for downloads"):
         downloads.download(downloads.KAGGLE)

@@ -9,9 +9,9 @@ import re
 
 import numpy as np
 import pytest
-from helpers import ROOT
 
-from course_lib import checks, stand_ins
+from course_lib.exercises import checks, stand_ins
+from helpers import ROOT
 
 
 def _solution_functions() -> dict:
@@ -32,7 +32,10 @@ RNG = np.random.default_rng(0)
 IMAGE, KERNEL = np.arange(30.0).reshape(5, 6), np.ones((2, 2))
 CASES = {
     "to_batch": [(RNG.integers(0, 256, (5, 7, 3)).astype("uint8"),)],
-    "conv2d": [(RNG.normal(size=(7, 9)), RNG.normal(size=(3, 2)), 2, 1), (np.arange(20).reshape(4, 5), np.ones((2, 2)))],
+    "conv2d": [
+        (RNG.normal(size=(7, 9)), RNG.normal(size=(3, 2)), 2, 1),
+        (np.arange(20).reshape(4, 5), np.ones((2, 2))),
+    ],
     "output_size": [(n, k, s, p) for n in (7, 8) for k in (2, 3) for s in (1, 2, 3) for p in (0, 1)],
     "receptive_fields": [([(3, 1), (2, 2)] * 4,), ([(7, 2), (3, 2), (1, 1)],), ([],)],
     "conv_params": [(3, 32, 64)],
@@ -45,7 +48,10 @@ CASES = {
     "unpooled_heatmap": [(RNG.uniform(size=(3, 5, 4)), RNG.normal(size=(3, 5, 4)))],
     "occlusion_map": [(lambda batch: np.asarray(batch).sum(axis=(1, 2, 3)) ** 2, RNG.uniform(0, 255, (7, 9, 3)), 3, 2)],
     "curve_area": [(np.linspace(0, 1, 6), RNG.uniform(size=6))],
-    "rank_correlation": [(RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))), (np.ones((2, 2)), RNG.normal(size=(2, 2)))],
+    "rank_correlation": [
+        (RNG.normal(size=(3, 4)), RNG.normal(size=(3, 4))),
+        (np.ones((2, 2)), RNG.normal(size=(2, 2))),
+    ],
 }
 
 
@@ -59,12 +65,18 @@ def test_a_stand_in_computes_what_the_solution_does(name: str) -> None:
 
 def test_inverted_dropout_stand_in_draws_from_the_generator_as_the_solution_does() -> None:
     x = RNG.normal(size=(50, 60))
-    np.testing.assert_array_equal(stand_ins.inverted_dropout(x, 0.3, rng=np.random.default_rng(1)),
-                                  SOLUTIONS["inverted_dropout"](x, 0.3, rng=np.random.default_rng(1)))
+    np.testing.assert_array_equal(
+        stand_ins.inverted_dropout(x, 0.3, rng=np.random.default_rng(1)),
+        SOLUTIONS["inverted_dropout"](x, 0.3, rng=np.random.default_rng(1)),
+    )
 
 
 def test_every_exercise_a_lesson_cell_takes_through_yours_has_a_stand_in() -> None:
-    taken = {name for path in ROOT.glob("solutions/*/*.ipynb") for name in re.findall(r'stand_ins\.yours\(\\"(\w+)', path.read_text())}
+    taken = {
+        name
+        for path in ROOT.glob("solutions/*/*.ipynb")
+        for name in re.findall(r'stand_ins\.yours\(\\"(\w+)', path.read_text())
+    }
     assert taken and taken <= set(stand_ins.COURSE), sorted(taken - set(stand_ins.COURSE))
 
 
@@ -74,7 +86,6 @@ def test_a_working_answer_is_used_as_it_is(capsys: pytest.CaptureFixture) -> Non
 
     assert _taken(conv2d)(IMAGE, KERNEL) == "mine"
     assert capsys.readouterr().out == ""
-
 
 
 def _taken(conv2d):

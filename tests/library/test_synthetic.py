@@ -1,12 +1,12 @@
-"""Tests for course_lib.synthetic: rendered shapes, the training sets, the comparison."""
+"""Tests for course_lib.recap.synthetic: rendered shapes, the training sets, the comparison."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import figures_closed
 
-from course_lib import synthetic
+from course_lib.recap import synthetic
+from helpers import figures_closed
 
 
 @pytest.mark.parametrize("style", sorted(synthetic.STYLES))

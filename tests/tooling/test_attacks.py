@@ -14,10 +14,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT
 from test_classroom import ASSIGNMENT, NAME, _set, _variant
 
 from course_tools import cells, classroom, sandbox
+from helpers import ROOT
 
 pytestmark = pytest.mark.skipif(bool(sandbox.unavailable()), reason=f"no sandbox here: {sandbox.unavailable()}")
 
@@ -111,7 +111,7 @@ VERDICT_ATTACKS = {
 SHORTCUTS = {
     "shortcut": (
         "import sys\ndef top_k(probabilities, class_names, k=5):\n    sys.settrace(None)\n"
-        "    found = pretrained.decode_predictions(np.asarray(probabilities)[None], top=k)[0]\n"
+        "    found = bases.decode_predictions(np.asarray(probabilities)[None], top=k)[0]\n"
         "    return [(name, float(p)) for name, p in found]"
     ),
     "hidden": (
@@ -186,7 +186,10 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
     (root / "submitted" / "shadow" / ASSIGNMENT / "course_lib" / "__init__.py").write_text(SHADOW)
     Path("/tmp/shadowed-by-a-submission.txt").unlink(missing_ok=True)
     run = subprocess.run(
-        [CLI, "--course", str(root), "autograde", ASSIGNMENT, "--workers", "2"], capture_output=True, text=True, timeout=900
+        [CLI, "--course", str(root), "autograde", ASSIGNMENT, "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     return root, run
@@ -260,7 +263,9 @@ def test_default_workers_are_the_cpus_this_process_may_use() -> None:
 def test_feedback_shows_messages_never_hidden_tests_nor_a_submissions_html(attacked) -> None:
     root, _ = attacked
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
-    subprocess.run([nbgrader, "generate_feedback", ASSIGNMENT, "--student", "xena"], cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [nbgrader, "generate_feedback", ASSIGNMENT, "--student", "xena"], cwd=root, check=True, capture_output=True
+    )
     page = (root / "feedback" / "xena" / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text()
     assert "NotImplementedError" in page, "the page still says why each test failed"
     assert HIDDEN_TEST_LINE not in page and "BEGIN HIDDEN TESTS" not in page
@@ -281,10 +286,21 @@ def test_formgrader_shows_a_submissions_html_inert(attacked) -> None:
     settings = config.nbgrader_config(root)
     settings.HTMLExporter.template_name = "formgrade"
     settings.HTMLExporter.extra_template_basedirs = [handlers.template_path]
-    resources = {"assignment_id": ASSIGNMENT, "notebook_id": ASSIGNMENT, "submission_id": "x", "index": 0, "total": 1,
-                 "base_url": "", "student": "xena", "last_name": "", "first_name": "", "notebook_path": NAME}
-    html, _ = HTMLExporter(config=settings).from_filename(str(root / "autograded" / "xena" / ASSIGNMENT / NAME),
-                                                          resources=resources)
+    resources = {
+        "assignment_id": ASSIGNMENT,
+        "notebook_id": ASSIGNMENT,
+        "submission_id": "x",
+        "index": 0,
+        "total": 1,
+        "base_url": "",
+        "student": "xena",
+        "last_name": "",
+        "first_name": "",
+        "notebook_path": NAME,
+    }
+    html, _ = HTMLExporter(config=settings).from_filename(
+        str(root / "autograded" / "xena" / ASSIGNMENT / NAME), resources=resources
+    )
     assert "My answer" in html and "Javascript" in html, "the submission is shown"
     assert _active(html) == []
 
@@ -298,7 +314,9 @@ def test_the_lock_holds_while_a_worker_of_a_killed_autograde_lives(tmp_path: Pat
     holder = subprocess.Popen([sys.executable, "-c", worker, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(grading.GradingError, match="workers of an earlier autograde whose main process was stopped"):
+        with pytest.raises(
+            grading.GradingError, match="workers of an earlier autograde whose main process was stopped"
+        ):
             with grading.exclusive(tmp_path):
                 pass
     finally:

@@ -14,7 +14,9 @@ from nbgrader.api import Gradebook
 from course_tools import cli
 
 
-def test_a_backup_holds_the_records_and_the_exchange_and_restores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_backup_holds_the_records_and_the_exchange_and_restores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # nbgrader runs alembic
     course = tmp_path / "course"
     (course / "submitted" / "alice" / "00-getting-started").mkdir(parents=True)
@@ -30,8 +32,20 @@ def test_a_backup_holds_the_records_and_the_exchange_and_restores(tmp_path: Path
     writer = sqlite3.connect(course / "gradebook.db")  # a write transaction holds the gradebook meanwhile
     writer.execute("BEGIN IMMEDIATE")
 
-    assert cli.main(["--course", str(course), "backup", "--exchange", str(tmp_path / "exchange"),
-                     "--out", str(tmp_path / "saved")]) == 0
+    assert (
+        cli.main(
+            [
+                "--course",
+                str(course),
+                "backup",
+                "--exchange",
+                str(tmp_path / "exchange"),
+                "--out",
+                str(tmp_path / "saved"),
+            ]
+        )
+        == 0
+    )
     writer.rollback()
 
     (archive,) = (tmp_path / "saved").glob("convnet-course-backup-*.tar.gz")
@@ -50,4 +64,6 @@ def test_a_missing_exchange_is_named(tmp_path: Path) -> None:
     (tmp_path / "solutions").mkdir()
     (tmp_path / "nbgrader_config.py").write_text("")
     with pytest.raises(FileNotFoundError, match="no exchange at"):
-        cli.main(["--course", str(tmp_path), "backup", "--exchange", str(tmp_path / "nowhere"), "--out", str(tmp_path / "b")])
+        cli.main(
+            ["--course", str(tmp_path), "backup", "--exchange", str(tmp_path / "nowhere"), "--out", str(tmp_path / "b")]
+        )

@@ -9,15 +9,28 @@ import pytest
 
 from course_tools.bench import course_run, report, run
 
-SUBSETS = {"image_size": 96, "training_photos": 100, "epochs": 30, "fine_tune_epochs": 10, "subsets": 2, "rows": [],
-           "summary": {"pooled": {m: {"mean": 0.9, "min": 0.88, "max": 0.92} for m in ("a", "b", "c")}}}  # fmt: skip
+SUBSETS = {
+    "image_size": 96,
+    "training_photos": 100,
+    "epochs": 30,
+    "fine_tune_epochs": 10,
+    "subsets": 2,
+    "rows": [],
+    "summary": {"pooled": {m: {"mean": 0.9, "min": 0.88, "max": 0.92} for m in ("a", "b", "c")}},
+}
 GRADING = [{"assignment": "01-convnet-basics", "seconds": 12.5, "score": "20.0 / 20"}]
 
 
 def _earlier() -> dict:
     cpu = {"model": "Old CPU", "cores": 4, "peak_gflops": 100.0, "matmul_gflops": 90.0, "assumptions": "-"}
-    return {"date": "2026-01-01 00:00", "python": "3.11.0", "keras": "3.0.0", "backend": "tensorflow", "cpu": cpu,
-            "autograding": GRADING}  # fmt: skip
+    return {
+        "date": "2026-01-01 00:00",
+        "python": "3.11.0",
+        "keras": "3.0.0",
+        "backend": "tensorflow",
+        "cpu": cpu,
+        "autograding": GRADING,
+    }
 
 
 def test_only_measures_the_named_section_and_keeps_the_rest(tmp_path, monkeypatch) -> None:
@@ -27,7 +40,9 @@ def test_only_measures_the_named_section_and_keeps_the_rest(tmp_path, monkeypatc
     ran = []
     for name in run.SECTIONS:
         monkeypatch.setitem(run.SECTIONS, name, (name, lambda name=name: ran.append(name) or {}))
-    monkeypatch.setitem(run.SECTIONS, "small_data_subsets", ("subsets", lambda: ran.append("small") or {"small_data_subsets": SUBSETS}))
+    monkeypatch.setitem(
+        run.SECTIONS, "small_data_subsets", ("subsets", lambda: ran.append("small") or {"small_data_subsets": SUBSETS})
+    )
 
     assert run.main(["--only", "small_data_subsets"]) == 0
 
@@ -39,14 +54,19 @@ def test_only_measures_the_named_section_and_keeps_the_rest(tmp_path, monkeypatc
     text = (tmp_path / "results.md").read_text()
     assert "Measured 2026-01-01 00:00 on Old CPU" in text and "a section measured apart says so" in text
     subsets = text.split("## Few photos over random subsets")[1]
-    assert subsets.splitlines()[2].startswith("Measured apart (`make bench BENCH_ARGS=\"--only small_data_subsets\"`)")
+    assert subsets.splitlines()[2].startswith('Measured apart (`make bench BENCH_ARGS="--only small_data_subsets"`)')
     assert "(fp32 matrix product 50.0 GFLOP/s)" in subsets.splitlines()[2]
     grading = text.split("## Autograding one submission")[1].split("##")[0]
     assert "Measured apart" not in grading and "| 01-convnet-basics | 12.5 | 20.0 / 20 |" in grading
 
 
 def test_merge_stamps_the_section_and_a_full_run_marks_nothing_apart() -> None:
-    fresh = {**_earlier(), "date": "2026-02-02 00:00", "cpu": {**_earlier()["cpu"], "model": "New CPU"}, "small_data_subsets": SUBSETS}
+    fresh = {
+        **_earlier(),
+        "date": "2026-02-02 00:00",
+        "cpu": {**_earlier()["cpu"], "model": "New CPU"},
+        "small_data_subsets": SUBSETS,
+    }
     merged = run.merge(_earlier(), fresh, ["small_data_subsets"])
     assert merged["apart"]["small_data_subsets"]["date"] == "2026-02-02 00:00"
     assert "Measured apart" in report.markdown(merged)

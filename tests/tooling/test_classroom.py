@@ -14,11 +14,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT
 
 from course_tools import cells, classroom, cli
 from course_tools.release import release
 from course_tools.reports import MISSING_TEST
+from helpers import ROOT
 
 ASSIGNMENT = "00-getting-started"
 NAME = f"{ASSIGNMENT}.ipynb"
@@ -64,9 +64,14 @@ SUBMISSIONS = {  # file name in the downloaded zip -> content
         _chain(_set("binary_accuracy", WRONG_ACCURACY), lambda nb: nb.cells.remove(_cell(nb, "test_binary_accuracy")))
     ),
     f"gina_{NAME}": _variant(
-        _set("to_batch", "def to_batch(image):\n    return np.asarray(image, 'float32')[None]\nprint('x' * 100 + '\\n' * 1, end='' )\nfor _ in range(200_000):\n    print('y' * 100)")
+        _set(
+            "to_batch",
+            "def to_batch(image):\n    return np.asarray(image, 'float32')[None]\nprint('x' * 100 + '\\n' * 1, end='' )\nfor _ in range(200_000):\n    print('y' * 100)",
+        )
     ),
-    f"hank_{NAME}": _variant(_set("top_k", "import convnet_helpers_that_do_not_exist\ndef top_k(p, names, k=5):\n    return []")),
+    f"hank_{NAME}": _variant(
+        _set("top_k", "import convnet_helpers_that_do_not_exist\ndef top_k(p, names, k=5):\n    return []")
+    ),
     "ivan_notes.ipynb": "[1, 2, 3]",
 }
 DUE = "2099-01-01 00:00:00 UTC"  # every submission above is dated today: on time
@@ -82,7 +87,9 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     release(root)
     (root / "students.csv").write_text("id,first_name,last_name\nalice,Alice,A\nbob,Bob,B\n")
     subprocess.run([NBGRADER, "db", "student", "import", "students.csv"], cwd=root, check=True, capture_output=True)
-    subprocess.run([NBGRADER, "db", "assignment", "add", ASSIGNMENT, f"--duedate={DUE}"], cwd=root, check=True, capture_output=True)
+    subprocess.run(
+        [NBGRADER, "db", "assignment", "add", ASSIGNMENT, f"--duedate={DUE}"], cwd=root, check=True, capture_output=True
+    )
     downloads = root / "downloads.zip"
     with zipfile.ZipFile(downloads, "w") as archive:
         for name, text in SUBMISSIONS.items():

@@ -8,10 +8,10 @@ import socket
 from pathlib import Path
 
 import pytest
-from helpers import ROOT
 
 from course_tools import cli, hub
 from course_tools.hub import ClassHub, HubError
+from helpers import ROOT
 
 
 def _hub(tmp_path: Path, port: int = 18700, students: list[str] | None = None) -> ClassHub:
@@ -45,11 +45,14 @@ def test_it_refuses_a_taken_port(tmp_path: Path, monkeypatch) -> None:
         _hub(tmp_path, port=port).check(ports=False)  # --setup-only: an update while the hub runs on its port
 
 
-@pytest.mark.parametrize("students, message", [
-    (["alice", "Bob"], "'Bob' cannot be an account name"),
-    (["alice", "alice"], "'alice' is named twice"),
-    (["root"], "'root' is a system account"),
-])
+@pytest.mark.parametrize(
+    "students, message",
+    [
+        (["alice", "Bob"], "'Bob' cannot be an account name"),
+        (["alice", "alice"], "'alice' is named twice"),
+        (["root"], "'root' is a system account"),
+    ],
+)
 def test_it_refuses_bad_or_system_account_names(tmp_path: Path, monkeypatch, students, message) -> None:
     monkeypatch.setattr(hub.os, "geteuid", lambda: 0)
     monkeypatch.setattr(hub.shutil, "which", lambda tool: f"/usr/bin/{tool}")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from answers import strip_markers
-from helpers import ROOT, readable_text, secret_lines
 from nbclient import NotebookClient
 
+from answers import strip_markers
 from course_tools import cells
 from course_tools.kit import build_kit
+from helpers import ROOT, readable_text, secret_lines
 
 CHAPTER = "00-getting-started"
 
@@ -31,9 +31,10 @@ def test_the_kit_holds_no_hidden_test_and_no_answer_of_its_own(kit: Path) -> Non
     names = zipfile.ZipFile(archive).namelist()
     assert not [n for n in names if "solutions" in n or n.startswith("tests/")], names
     assert sorted(n for n in names if n.endswith(".ipynb")) == sorted(
-        f"notebooks/{p.parent.name}/{p.name}" for p in (ROOT / "notebooks").glob("*/*.ipynb"))
+        f"notebooks/{p.parent.name}/{p.name}" for p in (ROOT / "notebooks").glob("*/*.ipynb")
+    )
     wheel = next(kit.glob("*.whl"))
-    stand_ins = zipfile.ZipFile(wheel).read("course_lib/stand_ins.py").decode()
+    stand_ins = zipfile.ZipFile(wheel).read("course_lib/exercises/stand_ins.py").decode()
     assert "SHIPPED = False" in stand_ins
 
     secrets = secret_lines(ROOT / "solutions", ROOT / "notebooks")  # answers and hidden tests
@@ -41,8 +42,14 @@ def test_the_kit_holds_no_hidden_test_and_no_answer_of_its_own(kit: Path) -> Non
     # the lines found in the kit are generic ones the lesson's own library uses too
     # ("layers = keras.layers"), never one that only an answer or a hidden test holds
     library = "\n".join(p.read_text() for p in (ROOT / "course_lib").rglob("*.py") if p.name != "stand_ins.py")
-    assert [line for line in secrets if line in (ROOT / "course_lib/stand_ins.py").read_text() and line not in library]
-    assert not [line for line in secrets if line in stand_ins and line not in library], "an answer is in the kit's stand_ins"
+    assert [
+        line
+        for line in secrets
+        if line in (ROOT / "course_lib/exercises/stand_ins.py").read_text() and line not in library
+    ]
+    assert not [line for line in secrets if line in stand_ins and line not in library], (
+        "an answer is in the kit's stand_ins"
+    )
     text = readable_text([archive, wheel, *kit.rglob("*.ipynb")])
     found = [line for line in secrets if line in text]
     assert found and not [line for line in found if line not in library], found
@@ -59,12 +66,20 @@ def test_chapter_0_runs_from_the_kit_alone(kit: Path, tmp_path: Path, monkeypatc
         monkeypatch.delenv(name, raising=False)
     folder = kit / "notebooks" / CHAPTER
     nb = nbformat.read(folder / f"{CHAPTER}.ipynb", as_version=4)
-    answers = {cells.grade_id(c): c.source for c in nbformat.read(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4).cells
-               if cells.is_solution(c) and c.cell_type == "code"}
+    answers = {
+        cells.grade_id(c): c.source
+        for c in nbformat.read(ROOT / "solutions" / CHAPTER / f"{CHAPTER}.ipynb", as_version=4).cells
+        if cells.is_solution(c) and c.cell_type == "code"
+    }
     for cell in nb.cells:
         if cells.is_solution(cell) and cell.cell_type == "code":
             cell.source = strip_markers(answers[cells.grade_id(cell)])
-    nb.cells.insert(0, nbformat.v4.new_code_cell("import course_lib, course_lib.stand_ins as s\nprint(course_lib.__file__, s.SHIPPED)"))
+    nb.cells.insert(
+        0,
+        nbformat.v4.new_code_cell(
+            "import course_lib, course_lib.exercises.stand_ins as s\nprint(course_lib.__file__, s.SHIPPED)"
+        ),
+    )
 
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}).execute()
 

@@ -23,10 +23,10 @@ from types import SimpleNamespace
 import jsonschema
 import pytest
 import yaml
-from helpers import ROOT
 from packaging.requirements import Requirement
 
 from course_tools.streams import StderrAsStdout
+from helpers import ROOT
 
 KUBE = ROOT / "hub" / "kubernetes"
 DATA = ROOT / "tests" / "data"
@@ -122,8 +122,13 @@ def _run_hub_config() -> SimpleNamespace:
 
 def _spawn(c: SimpleNamespace, user_id: int, admin: bool) -> SimpleNamespace:
     shared_env = dict(VALUES["singleuser"]["extraEnv"])
-    spawner = SimpleNamespace(user=SimpleNamespace(id=user_id, admin=admin), environment=shared_env,
-                              uid=1000, gid=None, storage_capacity=VALUES["singleuser"]["storage"]["capacity"])
+    spawner = SimpleNamespace(
+        user=SimpleNamespace(id=user_id, admin=admin),
+        environment=shared_env,
+        uid=1000,
+        gid=None,
+        storage_capacity=VALUES["singleuser"]["storage"]["capacity"],
+    )
     c.KubeSpawner.pre_spawn_hook(spawner)
     assert shared_env == VALUES["singleuser"]["extraEnv"], "the hook must not change the env all spawners share"
     return spawner
@@ -140,7 +145,11 @@ def test_every_student_runs_under_their_own_uid_and_only_the_instructor_gets_the
     assert {s.gid for s in [*students, instructor]} == {fs_gid}
     assert all("JUPYTER_CONFIG_PATH" not in s.environment for s in students)
     config_dir = instructor.environment["JUPYTER_CONFIG_PATH"]
-    mounted = [f["mountPath"] for f in VALUES["singleuser"]["extraFiles"].values() if f["mountPath"].startswith(config_dir + "/")]
+    mounted = [
+        f["mountPath"]
+        for f in VALUES["singleuser"]["extraFiles"].values()
+        if f["mountPath"].startswith(config_dir + "/")
+    ]
     assert len(mounted) == 3  # nbgrader_config.py, labconfig/, jupyter_server_config.d/
     assert _bytes(instructor.mem_limit) > _bytes(VALUES["singleuser"]["memory"]["limit"])
     assert instructor.environment["OMP_NUM_THREADS"] == str(int(instructor.cpu_limit))
@@ -159,7 +168,9 @@ def test_the_exchange_is_the_shared_volume_and_the_instructor_grades_with_the_co
 
     instructor_dir = "/opt/convnet-course/instructor/"
     for entry in VALUES["singleuser"]["extraFiles"].values():  # everyone's files: where Jupyter reads them
-        assert entry["mountPath"].startswith(instructor_dir) or str(Path(entry["mountPath"]).parent) in SYSTEM_CONFIG_PATH
+        assert (
+            entry["mountPath"].startswith(instructor_dir) or str(Path(entry["mountPath"]).parent) in SYSTEM_CONFIG_PATH
+        )
 
     _write_extra_files(tmp_path, course=ROOT)
     monkeypatch.chdir(tmp_path)  # a server's working folder is the user's home, not the course
@@ -196,9 +207,15 @@ def test_students_get_assignments_and_validate_the_instructor_also_formgrader(
     (in the image: the sys-prefix level, below it), then the instructor's config on top."""
     image_level = tmp_path / "image"
     shutil.copytree(Path(sys.prefix) / "etc" / "jupyter", image_level)  # what pip installed at sys-prefix
-    commands = _dockerfile_extension_commands().replace("--level=sys_prefix", "--level=user").replace("--sys-prefix", "--user")
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(image_level), "JUPYTER_PREFER_ENV_PATH": "0",
-           "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    commands = (
+        _dockerfile_extension_commands().replace("--level=sys_prefix", "--level=user").replace("--sys-prefix", "--user")
+    )
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(image_level),
+        "JUPYTER_PREFER_ENV_PATH": "0",
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+    }
     env.pop("JUPYTER_CONFIG_PATH", None)
     done = subprocess.run(["bash", "-c", commands], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]  # the Dockerfile's own check included
@@ -228,7 +245,13 @@ def test_students_get_assignments_and_validate_the_instructor_also_formgrader(
     config_dir = tmp_path / "pod" / "opt" / "convnet-course" / "instructor"
     instructor_server, instructor_lab = enabled(config_dir)
     assert instructor_server == {"assignment_list", "validate_assignment", "formgrader", "course_list"}
-    assert instructor_lab == {"formgrader", "assignment-list", "course-list", "create-assignment", "validate-assignment"}
+    assert instructor_lab == {
+        "formgrader",
+        "assignment-list",
+        "course-list",
+        "create-assignment",
+        "validate-assignment",
+    }
 
 
 # --- the Dockerfile ---------------------------------------------------------------------
@@ -280,14 +303,19 @@ def test_the_image_installs_the_course_from_pyproject_and_jupyterhub_5() -> None
     words = shlex.split(install.split("pip install", 1)[1].split("&&")[0])
     assert "." in words and not {"-e", "--editable"} & set(words)  # a real install, not a link to the sources
     (hub,) = [Requirement(w) for w in words if w.startswith("jupyterhub")]
-    assert hub.specifier.contains("5.5.0") and not hub.specifier.contains("6.0.0") and not hub.specifier.contains("4.1.6")
+    assert (
+        hub.specifier.contains("5.5.0") and not hub.specifier.contains("6.0.0") and not hub.specifier.contains("4.1.6")
+    )
 
 
 def test_the_image_never_gets_the_solutions() -> None:
     sources = _copy_sources()
     assert sources and all(s.strip("./") and not s.startswith(("solutions", "./solutions")) for s in sources), sources
-    ignored = {line.strip().rstrip("/") for line in (ROOT / ".dockerignore").read_text().splitlines()
-               if line.strip() and not line.startswith("#")}
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     assert "solutions" in ignored  # not even in the build context
     assert not {s.rstrip("/") for s in sources} & ignored  # and nothing the Dockerfile needs is left out
 
@@ -312,14 +340,19 @@ def test_safe_as_shipped_login_closed_https_owner_checked_no_egress() -> None:
     students' servers reach nothing outside the cluster; /etc/passwd stays read-only."""
     config = VALUES["hub"]["config"]
     assert config["JupyterHub"]["authenticator_class"] not in ("dummy", "null", "nullauthenticator")
-    assert config["Authenticator"].get("allow_all") is False and "allow_all" not in config.get("GenericOAuthenticator", {})
+    assert config["Authenticator"].get("allow_all") is False and "allow_all" not in config.get(
+        "GenericOAuthenticator", {}
+    )
     assert config["GenericOAuthenticator"]["allowed_groups"], "only the course's group gets in"
     assert "example.org" in config["GenericOAuthenticator"]["authorize_url"], "a placeholder no login can pass"
     merged = helm_merge(CHART_DEFAULTS, VALUES)
     assert merged["proxy"]["https"]["enabled"] is True and merged["proxy"]["https"]["hosts"]
     egress = merged["singleuser"]["networkPolicy"]
     assert egress["enabled"] and not any(egress["egressAllowRules"][k] for k in ("nonPrivateIPs", "privateIPs"))
-    assert "c.CollectApp.check_owner = True" in VALUES["singleuser"]["extraFiles"]["instructor-nbgrader-config"]["stringData"]
+    assert (
+        "c.CollectApp.check_owner = True"
+        in VALUES["singleuser"]["extraFiles"]["instructor-nbgrader-config"]["stringData"]
+    )
     dockerfile = (KUBE / "Dockerfile").read_text()
     assert not re.search(r"chmod[^\n]*/etc/passwd|/etc/passwd[^\n]*chmod|> */etc/passwd", dockerfile)
     assert "NSS_WRAPPER_PASSWD" in dockerfile

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT
 from nbgrader.api import Gradebook, MissingEntry
 from test_classroom import ASSIGNMENT, NAME, WRONG_ACCURACY, _set, _variant
 
 from course_tools import classroom, cli, grading
+from helpers import ROOT
 
 CLI = str(Path(sys.executable).parent / "convnet-course")
 CLASS = {  # student -> submitted notebook
@@ -53,7 +53,9 @@ def _gradebook(root: Path) -> dict[str, dict]:
             except MissingEntry:
                 continue
             book[student.id] = {
-                "grades": sorted((g.name, g.auto_score, g.manual_score, g.max_score, g.needs_manual_grade) for g in nb.grades),
+                "grades": sorted(
+                    (g.name, g.auto_score, g.manual_score, g.max_score, g.needs_manual_grade) for g in nb.grades
+                ),
                 "comments": sorted((c.name, c.auto_comment) for c in nb.comments),
                 "notebook": (nb.score, nb.max_score, nb.code_score, nb.needs_manual_grade, nb.failed_tests, nb.flagged),
             }
@@ -84,8 +86,12 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 def parallel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
     """The class autograded by ``convnet-course autograde --workers 2``."""
     root = _course(tmp_path_factory.mktemp("two-workers"))
-    run = subprocess.run([CLI, "--course", str(root), "autograde", ASSIGNMENT, "--workers", "2"],
-                         capture_output=True, text=True, timeout=600)  # fmt: skip
+    run = subprocess.run(
+        [CLI, "--course", str(root), "autograde", ASSIGNMENT, "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr
     return root, run
 
@@ -113,8 +119,12 @@ def test_the_progress_bar_counts_done_left_and_failed(parallel) -> None:
 def test_killed_midway_then_run_again_grades_only_what_is_missing(reference, tmp_path: Path, capsys) -> None:
     root = _course(tmp_path / "course")
     with (tmp_path / "killed.log").open("w") as log:
-        run = subprocess.Popen([CLI, "--course", str(root), "autograde", ASSIGNMENT, "--workers", "2"],
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+        run = subprocess.Popen(
+            [CLI, "--course", str(root), "autograde", ASSIGNMENT, "--workers", "2"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 300
         while not _graded(root) and run.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -144,9 +154,16 @@ def test_killed_midway_then_run_again_grades_only_what_is_missing(reference, tmp
 def test_a_second_autograde_is_refused_while_one_runs(parallel, capsys) -> None:
     root, _ = parallel
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time\nfrom course_tools import grading\n"
-         "with grading.exclusive(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(300)", str(root)],
-        stdout=subprocess.PIPE, text=True)  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom course_tools import grading\n"
+            "with grading.exclusive(sys.argv[1]):\n    print('locked', flush=True)\n    time.sleep(300)",
+            str(root),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         before = _gradebook(root)
@@ -172,4 +189,6 @@ def test_a_resubmission_newer_than_its_grade_is_graded_again_without_force(paral
     again = {o.student: o for o in classroom.autograde_all(root, ASSIGNMENT, progress=False)}
     assert "already autograded" not in again["carol"].problem and again["carol"].report.auto_score == 5
     assert all("already autograded" in again[s].problem for s in GRADABLE if s != "carol")
-    assert {s: e for s, e in _gradebook(root).items() if s != "carol"} == {s: e for s, e in before.items() if s != "carol"}
+    assert {s: e for s, e in _gradebook(root).items() if s != "carol"} == {
+        s: e for s, e in before.items() if s != "carol"
+    }

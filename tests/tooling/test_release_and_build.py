@@ -9,10 +9,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT, make_folder, readable_text, secret_lines
 
 from course_tools import build, cli, docs, expectations, measurements
 from course_tools.release import release
+from helpers import ROOT, make_folder, readable_text, secret_lines
 
 
 def _notebook(answer: str, test: str) -> nbformat.NotebookNode:
@@ -97,10 +97,24 @@ def test_build_writes_pages_and_a_summary(course: Path, monkeypatch: pytest.Monk
 
 
 def test_the_default_build_is_safe_to_publish_and_the_instructors_copy_is_asked_for(course: Path) -> None:
-    nb = _notebook("return 2 * x", "assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-21) == -42\n### END HIDDEN TESTS")
+    nb = _notebook(
+        "return 2 * x", "assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-21) == -42\n### END HIDDEN TESTS"
+    )
     nb.cells.insert(1, nbformat.v4.new_code_cell("print('the lesson', 6 * 7)"))
-    nb.cells.append(nbformat.v4.new_code_cell("print(double(1000), 'a printed answer')", metadata={
-        "nbgrader": {"grade_id": "printed", "schema_version": 3, "solution": True, "grade": False, "locked": False}}))
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "print(double(1000), 'a printed answer')",
+            metadata={
+                "nbgrader": {
+                    "grade_id": "printed",
+                    "schema_version": 3,
+                    "solution": True,
+                    "grade": False,
+                    "locked": False,
+                }
+            },
+        )
+    )
     nbformat.write(nb, course / "solutions/demo/demo.ipynb")
     secrets = secret_lines(course / "solutions")
     assert {"return 2 * x", "assert double(-21) == -42"} <= secrets
@@ -116,7 +130,9 @@ def test_the_default_build_is_safe_to_publish_and_the_instructors_copy_is_asked_
     assert secrets <= {line for line in secrets if line in instructor} and "2000 a printed answer" in instructor
 
 
-def test_the_courses_default_build_holds_no_answer_and_no_hidden_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_courses_default_build_holds_no_answer_and_no_hidden_test(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COURSE_FAST", "1")
     summary = build.build(ROOT, tmp_path, ["00-getting-started"])
     assert [n["status"] for n in summary["notebooks"]] == ["ok"]
@@ -126,9 +142,13 @@ def test_the_courses_default_build_holds_no_answer_and_no_hidden_test(tmp_path: 
     assert not [line for line in secrets if line in published]
 
 
-def test_build_reads_a_relative_photo_folder_from_where_it_was_started(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_reads_a_relative_photo_folder_from_where_it_was_started(
+    course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (course / "solutions" / "photos").mkdir()
-    check = "import os, pathlib\nassert pathlib.Path(os.environ['COURSE_DATA_DIR']).is_dir(), os.environ['COURSE_DATA_DIR']"
+    check = (
+        "import os, pathlib\nassert pathlib.Path(os.environ['COURSE_DATA_DIR']).is_dir(), os.environ['COURSE_DATA_DIR']"
+    )
     nbformat.write(_notebook("return 2 * x", check), course / "solutions/photos/photos.ipynb")
     make_folder(course / "my-photos", per_class=1)
     monkeypatch.chdir(course)
@@ -168,7 +188,9 @@ def test_commands_outside_a_course_say_where_to_run(tmp_path: Path, monkeypatch:
 
 
 def _with_box(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    nb.cells.insert(1, nbformat.v4.new_markdown_cell("to be filled", metadata={"course": {"benchmarks": "what_to_expect"}}))
+    nb.cells.insert(
+        1, nbformat.v4.new_markdown_cell("to be filled", metadata={"course": {"benchmarks": "what_to_expect"}})
+    )
     return nb
 
 
@@ -176,13 +198,22 @@ def test_release_writes_what_to_expect_from_the_courses_benchmarks(course: Path)
     nbformat.write(_with_box(_notebook("return 2 * x", "assert double(2) == 4")), course / "solutions/demo/demo.ipynb")
     bench = course / "benchmarks" / "results.json"
     bench.parent.mkdir()
-    bench.write_text(json.dumps({"cpu": {"cores": 4}, "course": {"notebooks": [{"assignment": "demo", "seconds": 150}]}}))
+    bench.write_text(
+        json.dumps({"cpu": {"cores": 4}, "course": {"notebooks": [{"assignment": "demo", "seconds": 150}]}})
+    )
     release(course)
     box = nbformat.read(course / "notebooks/demo/demo.ipynb", as_version=4).cells[1]
     assert "**Run time**: 2 minutes on a CPU with 4 cores (one full run); with a GPU: not measured yet." in box.source
 
-    bench.write_text(json.dumps({"cpu": {"cores": 4}, "course": {"notebooks": [{"assignment": "demo", "seconds": 30}]},
-                                 "gpu": {"notebooks": [{"assignment": "demo", "seconds": 12}]}}))
+    bench.write_text(
+        json.dumps(
+            {
+                "cpu": {"cores": 4},
+                "course": {"notebooks": [{"assignment": "demo", "seconds": 30}]},
+                "gpu": {"notebooks": [{"assignment": "demo", "seconds": 12}]},
+            }
+        )
+    )
     assert release(course) == ["wrote notebooks/demo/demo.ipynb"], "new benchmarks make a new release"
     box = nbformat.read(course / "notebooks/demo/demo.ipynb", as_version=4).cells[1]
     assert "30 seconds on a CPU with 4 cores (one full run); 12 seconds with a GPU." in box.source
@@ -192,7 +223,9 @@ def test_benchmark_texts_say_what_was_not_measured() -> None:
     assert "not measured yet on a CPU" in expectations.what_to_expect({}, "01-convnet-basics")
     assert "Test accuracy" not in expectations.what_to_expect({}, "01-convnet-basics")
     assert expectations.small_data({}, "") == expectations.data_shift({}, "") == expectations.NOT_MEASURED
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("", metadata={"course": {"benchmarks": "nothing"}})])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("", metadata={"course": {"benchmarks": "nothing"}})]
+    )
     with pytest.raises(ValueError, match="nothing"):
         expectations.fill(nb, "demo", {})
 
@@ -200,7 +233,10 @@ def test_benchmark_texts_say_what_was_not_measured() -> None:
 def test_chapter_2s_box_gives_the_range_over_repeated_runs_else_one_run() -> None:
     one_run = {"course": {"measurements": {key: {"test_accuracy": 0.95} for key in expectations.PRETRAINED}}}
     assert "fast feature extraction 95.0 % (one run)" in expectations.what_to_expect(one_run, "02-pretrained-convnets")
-    runs = {"rows": [{}, {}, {}], "summary": {key: {"min": 0.961, "max": 0.978, "mean": 0.97} for key in expectations.PRETRAINED}}
+    runs = {
+        "rows": [{}, {}, {}],
+        "summary": {key: {"min": 0.961, "max": 0.978, "mean": 0.97} for key in expectations.PRETRAINED},
+    }
     box = expectations.what_to_expect({**one_run, "pretrained_runs": runs}, "02-pretrained-convnets")
     assert "fine-tuning 96.1 % to 97.8 % over 3 runs" in box
     assert "one run" not in box
@@ -209,15 +245,20 @@ def test_chapter_2s_box_gives_the_range_over_repeated_runs_else_one_run() -> Non
 def test_build_reads_the_measurements_from_the_kernel_and_shows_no_cell_for_it(
     course: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(measurements.SPECS, "demo", {
-        "doubled": {"value": "double(21)", "half": "double(0.25)"},
-        "skipped": {"when": "False", "value": "1"},
-        "not run": {"value": "a_name_the_notebook_never_made"},
-    })
+    monkeypatch.setitem(
+        measurements.SPECS,
+        "demo",
+        {
+            "doubled": {"value": "double(21)", "half": "double(0.25)"},
+            "skipped": {"when": "False", "value": "1"},
+            "not run": {"value": "a_name_the_notebook_never_made"},
+        },
+    )
     summary = build.build(course, course / "out")
     (doubled,) = summary["measurements"].values()
-    assert summary["measurements"] == {"doubled": {"value": 42, "half": 0.5, "fast_mode": summary["fast_mode"],
-                                                   "data": summary["data"]["kind"]}}, doubled
+    assert summary["measurements"] == {
+        "doubled": {"value": 42, "half": 0.5, "fast_mode": summary["fast_mode"], "data": summary["data"]["kind"]}
+    }, doubled
     executed = nbformat.read(course / "out/demo.ipynb", as_version=4)
     assert executed.cells[-1].source == "assert double(2) == 4", "the reading cell is gone"
     assert measurements.MARKER not in (course / "out/demo.html").read_text()
@@ -227,18 +268,30 @@ def test_the_docs_quote_the_latest_benchmarks() -> None:
     bench = expectations.load()
     for name in docs.DOCS:
         text = (ROOT / name).read_text()
-        assert docs.filled(text, bench) == text, f"{name} quotes figures other than benchmarks/results.json's: make release"
+        assert docs.filled(text, bench) == text, (
+            f"{name} quotes figures other than benchmarks/results.json's: make release"
+        )
     assert "<!-- benchmarks: course_times -->" in (ROOT / "README.md").read_text()
 
 
 def test_a_docs_region_is_written_from_the_benchmarks() -> None:
     text = "a\n<!-- benchmarks: course_times -->\nold figure\n<!-- /benchmarks -->\nb\n"
-    run = {"wall_s": 600, "peak_memory_gb": 2.0, "measurements": {},
-           "notebooks": [{"assignment": "01-convnet-basics", "seconds": 500}, {"assignment": "03-visualizing-convnets", "seconds": 60}]}
+    run = {
+        "wall_s": 600,
+        "peak_memory_gb": 2.0,
+        "measurements": {},
+        "notebooks": [
+            {"assignment": "01-convnet-basics", "seconds": 500},
+            {"assignment": "03-visualizing-convnets", "seconds": 60},
+        ],
+    }
     bench = {"course": run, "date": "2030-01-02 03:04", "cpu": {"cores": 8, "model": "Example CPU"}}
     written = docs.filled(text, bench)
     assert "old figure" not in written and written.startswith("a\n<!-- benchmarks: course_times -->\n")
-    assert "**10 min** (chapter 1 8 minutes, chapter 3 60 seconds;" in written and "2030-01-02, on 8 cores of an Example CPU" in written
+    assert (
+        "**10 min** (chapter 1 8 minutes, chapter 3 60 seconds;" in written
+        and "2030-01-02, on 8 cores of an Example CPU" in written
+    )
     assert "not measured" in docs.filled(text, {})
     with pytest.raises(ValueError, match="nothing"):
         docs.filled("<!-- benchmarks: nothing -->\n<!-- /benchmarks -->", {})

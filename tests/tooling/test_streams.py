@@ -4,20 +4,28 @@ runs, in the course's autograding pipeline; other cells keep theirs."""
 from __future__ import annotations
 
 import nbformat
-from helpers import ROOT
 from nbgrader.preprocessors import Execute, SaveAutoGrades
 from nbgrader.utils import determine_grade
 
 from course_tools.config import nbgrader_config
 from course_tools.streams import StderrAsStdout, autograde_preprocessors
+from helpers import ROOT
 
 
 def _cell(grade: bool) -> nbformat.NotebookNode:
     cell = nbformat.v4.new_code_cell("import warnings; warnings.warn('careful')")
-    cell.metadata["nbgrader"] = {"grade": grade, "solution": False, "locked": True, "points": 2,
-                                 "grade_id": "test_x" if grade else "other", "schema_version": 3}
-    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="UserWarning: careful\n"),
-                    nbformat.v4.new_output("stream", name="stdout", text="done\n")]
+    cell.metadata["nbgrader"] = {
+        "grade": grade,
+        "solution": False,
+        "locked": True,
+        "points": 2,
+        "grade_id": "test_x" if grade else "other",
+        "schema_version": 3,
+    }
+    cell.outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="UserWarning: careful\n"),
+        nbformat.v4.new_output("stream", name="stdout", text="done\n"),
+    ]
     return cell
 
 
@@ -52,8 +60,14 @@ def _validate(tmp_path, *sources: str, config=None, check: str = "1 + 1 == 2") -
     from nbgrader.validator import Validator
 
     test = nbformat.v4.new_code_cell(f"import warnings\nwarnings.warn('careful')\nassert {check}")
-    test.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 1,
-                                 "grade_id": "test_x", "schema_version": 3}
+    test.metadata["nbgrader"] = {
+        "grade": True,
+        "solution": False,
+        "locked": True,
+        "points": 1,
+        "grade_id": "test_x",
+        "schema_version": 3,
+    }
     path = tmp_path / "answer.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[*map(nbformat.v4.new_code_cell, sources), test]), path)
     validator = Validator(config=nbgrader_config(ROOT, tmp_path) if config is None else config)

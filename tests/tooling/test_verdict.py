@@ -1,4 +1,4 @@
-"""What crosses between the grader and a student's kernel (course_lib.remote), and what the
+"""What crosses between the grader and a student's kernel (course_lib.exercises.remote), and what the
 grader reads in an answer's source (course_tools.verdict): values round-trip, and
 what the kernel's side could use against the grader is refused."""
 
@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib import checks, remote
 from course_lib.backend import keras
-from course_lib.remote import Codec, CrossingError
+from course_lib.exercises import checks, remote
+from course_lib.exercises.remote import Codec, CrossingError
 from course_tools.verdict import free_names, hiding, mentions
 
 
@@ -52,9 +52,9 @@ def test_a_model_crosses_with_its_trainable_flags_and_weights(tmp_path: Path) ->
 
 
 def test_a_model_made_by_a_recipe_crosses_as_its_call(tmp_path: Path) -> None:
-    from course_lib import pretrained
+    from course_lib.pretrained import bases
 
-    base = pretrained.efficientnet_lite0(include_top=False, image_size=32, pooling="avg", weights=None)
+    base = bases.efficientnet_lite0(include_top=False, image_size=32, pooling="avg", weights=None)
     base.trainable = False
     _codec(trusted=False).dump(base, tmp_path, "value")
     assert not list(tmp_path.glob("*.keras")), "no weights file crosses"
@@ -75,7 +75,9 @@ def test_the_same_kernel_object_is_the_same_object_here(tmp_path: Path) -> None:
 
 
 def test_the_kernel_cannot_make_the_grader_run_course_code(tmp_path: Path) -> None:
-    (tmp_path / "value-tree.json").write_text(json.dumps({"__recipe__": "course_lib.models:lecture_convnet", "args": [], "kwargs": {"__dict__": []}}))
+    (tmp_path / "value-tree.json").write_text(
+        json.dumps({"__recipe__": "course_lib.recap.models:lecture_convnet", "args": [], "kwargs": {"__dict__": []}})
+    )
     np.savez(tmp_path / "value-arrays.npz")
     with pytest.raises(CrossingError, match="call to make again"):
         _codec(trusted=False).load(tmp_path, "value")
@@ -127,8 +129,8 @@ def test_free_names_are_what_a_test_reads_and_does_not_set() -> None:
 
 
 def test_the_answer_is_read_for_the_courses_own_code_and_for_ways_to_hide_it() -> None:
-    assert mentions(["def f(p):\n    return pretrained.decode_predictions(p)"], "decode_predictions")
-    assert mentions(["from course_lib.pretrained import decode_predictions as d"], "decode_predictions")
+    assert mentions(["def f(p):\n    return bases.decode_predictions(p)"], "decode_predictions")
+    assert mentions(["from course_lib.pretrained.bases import decode_predictions as d"], "decode_predictions")
     assert mentions(["f = getattr(pretrained, 'decode_predictions')"], "decode_predictions")
     assert not mentions(["model = keras.Sequential([], name='augmentation')"], "augmentation"), "a string is no call"
     assert not mentions(["area = 0.5 * width"], "area"), "a variable of the same name is no call"
@@ -136,7 +138,9 @@ def test_the_answer_is_read_for_the_courses_own_code_and_for_ways_to_hide_it() -
     assert hiding("import threading") == "import threading"
     assert hiding("f = getattr(m, 'decode_' + 'predictions')") == "getattr with a computed name"
     assert hiding("exec('x = 1')") == "exec"
-    assert hiding("model.compile(optimizer='adam')\nx = getattr(layer, 'rate', 0.5)") == "", "an honest answer is not flagged"
+    assert hiding("model.compile(optimizer='adam')\nx = getattr(layer, 'rate', 0.5)") == "", (
+        "an honest answer is not flagged"
+    )
 
 
 def test_what_the_kernel_wrote_is_read_without_following_links_or_waiting_on_fifos(tmp_path: Path) -> None:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from helpers import ROOT
 
 from course_tools import cli, workcopy
 from course_tools.release import release
 from course_tools.reports import Report
+from helpers import ROOT
 
 
 def _source(task: str, *sections: str) -> nbformat.NotebookNode:
@@ -70,8 +70,10 @@ def test_an_update_keeps_the_learners_work_and_brings_the_new_version_beside_it(
 
     (beside,) = mine.parent.glob("one.course-*.ipynb")
     assert "my answer" in mine.read_text() and "A new section" in beside.read_text()
-    assert f"changed in the course: my-work/one/one.ipynb is yours and kept; the new version is my-work/one/{beside.name}; " \
-           "sections changed: A new section" in lines
+    assert (
+        f"changed in the course: my-work/one/one.ipynb is yours and kept; the new version is my-work/one/{beside.name}; "
+        "sections changed: A new section" in lines
+    )
     assert "updated: my-work/two/two.ipynb (you had not changed it); sections changed: A new section" in lines
     assert "A new section" in _mine(course, "two").read_text()
     assert "new: my-work/three/three.ipynb" in lines
@@ -102,7 +104,9 @@ def test_an_edited_file_can_get_its_new_version_aside_rather_than_beside(tmp_pat
     source, target = tmp_path / "repo", tmp_path / "course"
     (source / "solutions" / "one").mkdir(parents=True)
     (source / "solutions" / "one" / "one.py").write_text("first")
-    assert workcopy.bring(source, target, [source / "solutions"], "course", aside="updates") == ["new: course/solutions/one/one.py"]
+    assert workcopy.bring(source, target, [source / "solutions"], "course", aside="updates") == [
+        "new: course/solutions/one/one.py"
+    ]
     (target / "solutions" / "one" / "one.py").write_text("mine")
     (source / "solutions" / "one" / "one.py").write_text("fixed")
 
@@ -111,4 +115,7 @@ def test_an_edited_file_can_get_its_new_version_aside_rather_than_beside(tmp_pat
     (aside,) = (target / "updates").glob("*/solutions/one/one.py")
     assert aside.read_text() == "fixed" and (target / "solutions/one/one.py").read_text() == "mine"
     assert sorted(p.name for p in (target / "solutions" / "one").iterdir()) == ["one.py"]
-    assert line == f"changed in the course: course/solutions/one/one.py is yours and kept; the new version is course/{aside.relative_to(target)}"
+    assert (
+        line
+        == f"changed in the course: course/solutions/one/one.py is yours and kept; the new version is course/{aside.relative_to(target)}"
+    )

@@ -14,8 +14,8 @@ import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .backend import keras
-from .explorer import WIDE, FigureExplorer
+from course_lib.backend import keras
+from course_lib.explorer import WIDE, FigureExplorer
 
 layers = keras.layers
 
@@ -58,7 +58,9 @@ def augment(
     elif kind == "occlusion":
         if strength == 0:
             return x[0].copy()
-        erase = layers.RandomErasing(factor=(1.0, 1.0), scale=(0.2 * strength, 0.6 * strength), fill_value=0.0, seed=seed)
+        erase = layers.RandomErasing(
+            factor=(1.0, 1.0), scale=(0.2 * strength, 0.6 * strength), fill_value=0.0, seed=seed
+        )
         out = erase(x, training=True)
     else:
         if other is None:
@@ -104,7 +106,9 @@ def show_gallery(
     return fig
 
 
-def augmentation_explorer(image: np.ndarray, other: np.ndarray, names: tuple[str, str] = ("cat", "dog")) -> FigureExplorer:
+def augmentation_explorer(
+    image: np.ndarray, other: np.ndarray, names: tuple[str, str] = ("cat", "dog")
+) -> FigureExplorer:
     """One photo and a random augmentation of it ("Data augmentation"): choose the kind,
     its strength and the random draw. Mix-up blends ``image`` with ``other``."""
     controls = {

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import data
-from .downloads import CLASSES
+from course_lib.photos import data
+from course_lib.photos.downloads import CLASSES
 
 
 def vote(neighbour_labels: np.ndarray) -> np.ndarray:
@@ -19,7 +19,9 @@ def vote(neighbour_labels: np.ndarray) -> np.ndarray:
     return (np.asarray(neighbour_labels, "float64").mean(axis=1) > 0.5).astype("float32")
 
 
-def show(nearest: np.ndarray, queries: Sequence[int], *, query_split: str = "validation", image_size: int = 128) -> plt.Figure:
+def show(
+    nearest: np.ndarray, queries: Sequence[int], *, query_split: str = "validation", image_size: int = 128
+) -> plt.Figure:
     """One row per query photo (its index in ``query_split``): the photo, then its nearest
     training photos (``nearest[query]``, indices into the training split), most similar
     first, each titled with its class."""

@@ -3,7 +3,7 @@ class activation"): where in a photo the evidence for a class lies. Grad-CAM, th
 and beyond the book Grad-CAM++ and the gradient-free Eigen-CAM, each a small subclass of
 :class:`ClassActivationMap`; occlusion sensitivity (:func:`occlusion`); all of them side by
 side (:func:`explain`, :func:`show_methods`) and in an explorer with a method dropdown.
-Whether a map is faithful to the model is :mod:`course_lib.faithfulness`'s question.
+Whether a map is faithful to the model is :mod:`course_lib.visualizing.faithfulness`'s question.
 
 Gradients come from :mod:`course_lib.backend`, the only backend-specific code;
 everything here is written with ``keras.ops`` and NumPy.
@@ -18,9 +18,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import backend
-from .backend import keras
-from .explorer import WIDE, FigureExplorer
+from course_lib import backend
+from course_lib.backend import keras
+from course_lib.explorer import WIDE, FigureExplorer
 
 ops = keras.ops
 #: The colours of heatmaps, raw and over photos: perceptually uniform (equal steps of heat
@@ -48,7 +48,9 @@ class ClassActivationMap:
     def __init__(self, model: keras.Model, layer_name: str, *, compile: bool = True) -> None:
         last = model.layers[-1]
         if not isinstance(last, keras.layers.Dense):
-            raise ValueError(f"{self.method} needs a classifier ending in a Dense layer; {model.name} ends in {type(last).__name__}")
+            raise ValueError(
+                f"{self.method} needs a classifier ending in a Dense layer; {model.name} ends in {type(last).__name__}"
+            )
         self.layer_name = layer_name
         self.classes = int(last.units)
         self._last = last
@@ -88,8 +90,12 @@ class ClassActivationMap:
         """The layer's feature maps ``(h, w, channels)`` for one image (0..255 RGB at the
         model's size), and the gradient of the class score with respect to them."""
         images = ops.convert_to_tensor(np.asarray(image, dtype="float32")[np.newaxis])
-        features, _, grads = backend.feature_gradients(self._class_score, images, ops.convert_to_tensor(class_index, "int32"))
-        return ops.convert_to_numpy(ops.cast(features, "float32"))[0], ops.convert_to_numpy(ops.cast(grads, "float32"))[0]
+        features, _, grads = backend.feature_gradients(
+            self._class_score, images, ops.convert_to_tensor(class_index, "int32")
+        )
+        return ops.convert_to_numpy(ops.cast(features, "float32"))[0], ops.convert_to_numpy(ops.cast(grads, "float32"))[
+            0
+        ]
 
     def __call__(self, image: np.ndarray, class_index: int) -> np.ndarray:
         """The heatmap ``(h, w)`` in 0..1 of one image (0..255 RGB at the model's size)
@@ -212,7 +218,9 @@ def resize(array: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 def draw_heatmap(ax: plt.Axes, heatmap: np.ndarray, shape: Sequence[int], *, colorbar: bool = True) -> None:
     """Draw a 0..1 heatmap on ``ax`` in :data:`HEATMAP_CMAP`, stretched over an image of
     ``shape`` (its coordinates, so that marks on the photo line up), with a colour bar."""
-    shown = ax.imshow(heatmap, cmap=matplotlib.colormaps[HEATMAP_CMAP], vmin=0, vmax=1, extent=(0, shape[1], shape[0], 0))
+    shown = ax.imshow(
+        heatmap, cmap=matplotlib.colormaps[HEATMAP_CMAP], vmin=0, vmax=1, extent=(0, shape[1], shape[0], 0)
+    )
     if colorbar:
         ax.figure.colorbar(shown, ax=ax, fraction=0.046, pad=0.03, label="share of the peak")
 
@@ -236,12 +244,14 @@ def peak(heatmap: np.ndarray, shape: tuple[int, int] | None = None) -> tuple[flo
     return (row + 0.5) * shape[0] / heatmap.shape[0], (col + 0.5) * shape[1] / heatmap.shape[1]
 
 
-def show_grad_cams(images: Sequence[np.ndarray], heatmaps: Sequence[np.ndarray],
-                   titles: Sequence[str], *, size: float = 3.0) -> plt.Figure:
+def show_grad_cams(
+    images: Sequence[np.ndarray], heatmaps: Sequence[np.ndarray], titles: Sequence[str], *, size: float = 3.0
+) -> plt.Figure:
     """One row per image: the photo, its raw heatmap, and the heatmap laid over it (5.4)."""
     heights = [size * np.shape(image)[0] / np.shape(image)[1] + 0.4 for image in images]
-    fig, axes = plt.subplots(len(images), 3, figsize=(3 * size, sum(heights)), squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+    fig, axes = plt.subplots(
+        len(images), 3, figsize=(3 * size, sum(heights)), squeeze=False, gridspec_kw={"height_ratios": heights}
+    )
     for row, image, heatmap, title in zip(axes, images, heatmaps, titles):
         row[0].imshow(np.asarray(image).astype("uint8"))
         row[0].set_title(title, fontsize=9)
@@ -273,8 +283,13 @@ def occlusion_patch(shape: Sequence[int]) -> tuple[int, int]:
     return patch, max(1, patch // 2)
 
 
-def explain(model: keras.Model, image: np.ndarray, class_index: int, layer_name: str,
-            methods: Sequence[str] = (*METHODS, "occlusion")) -> dict[str, np.ndarray]:
+def explain(
+    model: keras.Model,
+    image: np.ndarray,
+    class_index: int,
+    layer_name: str,
+    methods: Sequence[str] = (*METHODS, "occlusion"),
+) -> dict[str, np.ndarray]:
     """Each method's 0..1 map of one image (0..255 RGB at the model's input size) for one
     class: the class-activation methods on ``layer_name``, occlusion on the class score."""
     maps = {}
@@ -288,7 +303,9 @@ def explain(model: keras.Model, image: np.ndarray, class_index: int, layer_name:
     return maps
 
 
-def show_methods(image: np.ndarray, maps: Mapping[str, np.ndarray], title: str = "", *, size: float = 2.8) -> plt.Figure:
+def show_methods(
+    image: np.ndarray, maps: Mapping[str, np.ndarray], title: str = "", *, size: float = 2.8
+) -> plt.Figure:
     """The photo and each method's map over it, in one row, with one colour bar."""
     fig, axes = plt.subplots(1, len(maps) + 1, figsize=(size * (len(maps) + 1) + 0.8, size + 0.5))
     axes[0].imshow(np.asarray(image).astype("uint8"))
@@ -318,8 +335,9 @@ def share_of_peak(drops: np.ndarray) -> np.ndarray:
 # --- occlusion --------------------------------------------------------------------------
 
 
-def occlusion(score: Callable[[np.ndarray], np.ndarray], image: np.ndarray, patch: int, stride: int,
-              fill: float = 128.0) -> np.ndarray:
+def occlusion(
+    score: Callable[[np.ndarray], np.ndarray], image: np.ndarray, patch: int, stride: int, fill: float = 128.0
+) -> np.ndarray:
     """Occlusion sensitivity (Zeiler and Fergus, 2014): the drop of ``score`` (a batch of
     images -> one number each) when a ``patch`` x ``patch`` square of ``fill`` hides the
     image, at every ``stride`` pixels; shape ``(rows, columns)`` of the patches that fit.
@@ -334,8 +352,9 @@ def occlusion(score: Callable[[np.ndarray], np.ndarray], image: np.ndarray, patc
     return drops.reshape(len(tops), len(lefts))
 
 
-def show_occlusion_vs_grad_cam(image: np.ndarray, drops: np.ndarray, heatmap: np.ndarray,
-                               title: str = "") -> plt.Figure:
+def show_occlusion_vs_grad_cam(
+    image: np.ndarray, drops: np.ndarray, heatmap: np.ndarray, title: str = ""
+) -> plt.Figure:
     """The photo, its occlusion map ``drops`` (score drop where a grey patch hides it) and
     its Grad-CAM heatmap for the same class, both laid over the photo."""
     scaled = share_of_peak(drops)
@@ -355,9 +374,17 @@ def show_occlusion_vs_grad_cam(image: np.ndarray, drops: np.ndarray, heatmap: np
 # --- the explorer -------------------------------------------------------------------
 
 
-def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], layer_names: Sequence[str], *,
-                      inputs: Mapping[str, np.ndarray] | None = None, class_names: Sequence[str] | None = None,
-                      top: int = 5, size: int = 224, methods: Sequence[str] = (*METHODS, "occlusion")) -> FigureExplorer:
+def grad_cam_explorer(
+    model: keras.Model,
+    images: Mapping[str, np.ndarray],
+    layer_names: Sequence[str],
+    *,
+    inputs: Mapping[str, np.ndarray] | None = None,
+    class_names: Sequence[str] | None = None,
+    top: int = 5,
+    size: int = 224,
+    methods: Sequence[str] = (*METHODS, "occlusion"),
+) -> FigureExplorer:
     """Pick an image, one of its ``top`` classes, a layer and a method; see that method's
     heatmap of the class over the photo (5.4, "Visualizing heatmaps of class activation",
     and beyond the book: Grad-CAM++, Eigen-CAM, occlusion).
@@ -396,6 +423,7 @@ def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], laye
         choices[name] = [(f"{class_names[i]} ({probabilities[i]:.0%})", int(i)) for i in best]
 
     names = list(images)
+
     def methods_on(layer: str) -> list[str]:
         return [m for m in methods if m != GradCamPlusPlus.method or never_negative(model, layer)]
 
@@ -427,7 +455,11 @@ def grad_cam_explorer(model: keras.Model, images: Mapping[str, np.ndarray], laye
         if key not in heatmaps:
             if method == "occlusion":
                 score = first
-                drops = occlusion(lambda batch: score.scores(batch, class_index), inputs[image], *occlusion_patch(np.shape(inputs[image])))
+                drops = occlusion(
+                    lambda batch: score.scores(batch, class_index),
+                    inputs[image],
+                    *occlusion_patch(np.shape(inputs[image])),
+                )
                 heatmaps[key] = share_of_peak(drops)
             else:
                 heatmaps[key] = cam(method, layer)(inputs[image], class_index)

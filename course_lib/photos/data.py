@@ -7,7 +7,7 @@ learn), which also use :func:`sample_image`.
 The data is a folder ``<root>/<split>/<class>/*.jpg`` with the splits ``train``,
 ``validation``, ``test`` and the classes ``cats`` (label 0) and ``dogs`` (label 1).
 :func:`source` says which folder and where it came from (a folder you name, a full set in
-the cache, a download, or the photo sample the course ships: :mod:`course_lib.sources`).
+the cache, a download, or the photo sample the course ships: :mod:`course_lib.photos.sources`).
 
 Odd files in a user's folder are handled like this:
 
@@ -35,10 +35,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from . import settings, sources
-from .recipes import recipe
-from .downloads import BOOK_SPLIT, CLASSES, LAYOUT, DataNotFoundError
-from .sources import SPLITS, DataLayoutError, DataSource, SampleDamagedError
+from course_lib import settings
+from course_lib.exercises.recipes import recipe
+from course_lib.photos import sources
+from course_lib.photos.downloads import BOOK_SPLIT, CLASSES, LAYOUT, DataNotFoundError
+from course_lib.photos.sources import SPLITS, DataLayoutError, DataSource, SampleDamagedError
 
 __all__ = [
     "BOOK_SPLIT",
@@ -81,7 +82,7 @@ class SkippedImageWarning(UserWarning):
 
 
 def source(root: str | os.PathLike[str] | None = None) -> DataSource:
-    """Which photos the course uses (``root``, else as :func:`course_lib.sources.resolve`
+    """Which photos the course uses (``root``, else as :func:`course_lib.photos.sources.resolve`
     finds them); ``source().describe()`` says it in words, e.g. for a results table."""
     return sources.resolve(root)
 
@@ -115,9 +116,7 @@ def load_image(path: str | os.PathLike[str], size: Size | None = None) -> np.nda
                 img.draft(None, _wh(size))
             return _to_array(img, size)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        reason = (
-            "not an image format Pillow knows" if isinstance(exc, UnidentifiedImageError) else exc
-        )
+        reason = "not an image format Pillow knows" if isinstance(exc, UnidentifiedImageError) else exc
         raise CorruptImageError(f"Cannot read image {path}: {reason}") from None
 
 
@@ -177,16 +176,13 @@ def list_images(split: str, root: str | os.PathLike[str] | None = None) -> list[
             (
                 p
                 for p in folder.iterdir()
-                if p.is_file()
-                and not p.name.startswith(".")
-                and p.suffix.lower() in IMAGE_EXTENSIONS
+                if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in IMAGE_EXTENSIONS
             ),
             key=lambda p: _natural_key(p.name),
         )
         if not files:
             raise DataLayoutError(
-                f"{folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}). "
-                f"Expected layout: {LAYOUT}."
+                f"{folder} holds no images ({', '.join(IMAGE_EXTENSIONS)}). Expected layout: {LAYOUT}."
             )
         pairs += [(p, label) for p in files]
     return pairs
@@ -250,9 +246,7 @@ def select_images(
 
 
 @lru_cache(maxsize=8)
-def _decode(
-    pairs: tuple[tuple[Path, int], ...], hw: tuple[int, int]
-) -> tuple[np.ndarray, np.ndarray]:
+def _decode(pairs: tuple[tuple[Path, int], ...], hw: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """Decode ``pairs`` at ``(height, width)`` in threads; warn about unreadable files."""
     from tqdm.auto import tqdm
 
@@ -267,9 +261,7 @@ def _decode(
 
     with (
         ThreadPoolExecutor(_WORKERS) as pool,
-        tqdm(
-            total=len(pairs), desc="Decoding images", disable=len(pairs) <= _PROGRESS_ABOVE
-        ) as bar,
+        tqdm(total=len(pairs), desc="Decoding images", disable=len(pairs) <= _PROGRESS_ABOVE) as bar,
     ):
         problems = []
         for problem in pool.map(read, range(len(pairs))):
@@ -314,7 +306,7 @@ def load_split(
     reshuffled each epoch, reproducibly from ``seed``. Decoding, caching, fast-mode limits
     and odd files work as in :func:`load_arrays`.
     """
-    from . import backend
+    from course_lib import backend
 
     images, labels = load_arrays(split, image_size, root=root, limit_per_class=limit_per_class)
     if shuffle is None:

@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .backend import keras
-from .explorer import WIDE, FigureExplorer
+from course_lib.backend import keras
+from course_lib.explorer import WIDE, FigureExplorer
 
 ops = keras.ops
 #: Feature maps are drawn in viridis: perceptually uniform, readable in grey and by
@@ -40,9 +40,11 @@ def outputs(model: keras.Model, images: np.ndarray, batch_size: int = 32) -> lis
         as_list = False
     batches = []
     for start in range(0, len(images), batch_size):
-        x = ops.convert_to_tensor(images[start: start + batch_size])
+        x = ops.convert_to_tensor(images[start : start + batch_size])
         result = model([x] if as_list else x, training=False)
-        batches.append([_full_float(ops.convert_to_numpy(r)) for r in (result if isinstance(result, (list, tuple)) else [result])])
+        batches.append(
+            [_full_float(ops.convert_to_numpy(r)) for r in (result if isinstance(result, (list, tuple)) else [result])]
+        )
     return [np.concatenate(parts) for parts in zip(*batches)]
 
 
@@ -63,8 +65,12 @@ def activations(model: keras.Model, layer_names: Sequence[str], images: np.ndarr
 def conv_and_pool_layers(model: keras.Model) -> list[str]:
     """Names of the model's convolution and pooling layers, input to output (5.4,
     "Visualizing activations": the layers whose outputs are feature maps)."""
-    kinds = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.MaxPooling2D,
-             keras.layers.AveragePooling2D)
+    kinds = (
+        keras.layers.Conv2D,
+        keras.layers.DepthwiseConv2D,
+        keras.layers.MaxPooling2D,
+        keras.layers.AveragePooling2D,
+    )
     return [layer.name for layer in model.layers if isinstance(layer, kinds)]
 
 
@@ -89,7 +95,7 @@ def channel_grid(feature_maps: np.ndarray, cols: int = 16, max_channels: int | N
     grid = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan, dtype="float32")
     for index in range(c):
         r, k = divmod(index, cols)
-        grid[r * (h + 1): r * (h + 1) + h, k * (w + 1): k * (w + 1) + w] = maps[..., index]
+        grid[r * (h + 1) : r * (h + 1) + h, k * (w + 1) : k * (w + 1) + w] = maps[..., index]
     return grid
 
 
@@ -99,9 +105,15 @@ def draw_channel_grid(ax: plt.Axes, grid: np.ndarray, cmap: str = CHANNEL_CMAP) 
     ax.axis("off")
 
 
-def show_channel_grid(feature_maps: np.ndarray, title: str = "", *, cols: int = 16,
-                      max_channels: int | None = None, cell_inches: float = 0.9,
-                      cmap: str = CHANNEL_CMAP) -> plt.Figure:
+def show_channel_grid(
+    feature_maps: np.ndarray,
+    title: str = "",
+    *,
+    cols: int = 16,
+    max_channels: int | None = None,
+    cell_inches: float = 0.9,
+    cmap: str = CHANNEL_CMAP,
+) -> plt.Figure:
     """A figure of :func:`channel_grid`: every channel of one layer for one image (5.4)."""
     h, w, c = np.shape(feature_maps)
     channels = c if max_channels is None else min(max_channels, c)
@@ -129,12 +141,16 @@ def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[s
     names = list(images)
     for layer_name, maps in activations.items():
         if np.ndim(maps) != 4 or len(maps) != len(names):
-            raise ValueError(f"activations[{layer_name!r}] should have shape ({len(names)}, height, width, channels), got {np.shape(maps)}")
+            raise ValueError(
+                f"activations[{layer_name!r}] should have shape ({len(names)}, height, width, channels), got {np.shape(maps)}"
+            )
     layer_names = list(activations)
     controls = {
         "image": ipw.Dropdown(options=names, description="image"),
         "layer": ipw.Dropdown(options=layer_names, description="layer", style=WIDE),
-        "channel": ipw.IntSlider(0, 0, np.shape(activations[layer_names[0]])[-1] - 1, description="channel", continuous_update=False),
+        "channel": ipw.IntSlider(
+            0, 0, np.shape(activations[layer_names[0]])[-1] - 1, description="channel", continuous_update=False
+        ),
     }
     grids: dict[tuple[str, str], np.ndarray] = {}
 
@@ -160,7 +176,11 @@ def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[s
         if channel < shown:
             row, col = divmod(channel, 8)
             h, w = maps.shape[:2]
-            axes[2].add_patch(Rectangle((col * (w + 1) - 1, row * (h + 1) - 1), w + 1, h + 1, fill=False, edgecolor="red", linewidth=1.5))
+            axes[2].add_patch(
+                Rectangle(
+                    (col * (w + 1) - 1, row * (h + 1) - 1), w + 1, h + 1, fill=False, edgecolor="red", linewidth=1.5
+                )
+            )
         for ax in axes:
             ax.axis("off")
         fig.tight_layout()

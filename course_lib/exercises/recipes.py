@@ -1,5 +1,5 @@
 """Course functions whose results cross the grader's wall as the call that made them
-(:mod:`course_lib.remote`): a dataset that reshuffles, a model with its trainable flags."""
+(:mod:`course_lib.exercises.remote`): a dataset that reshuffles, a model with its trainable flags."""
 
 from __future__ import annotations
 
@@ -20,7 +20,12 @@ def recipe(function: Callable[..., Any]) -> Callable[..., Any]:
     def made(*args: Any, **kwargs: Any) -> Any:
         result = function(*args, **kwargs)
         try:
-            result._course_recipe = (f"{function.__module__}:{function.__qualname__}", args, kwargs, weights_digest(result))
+            result._course_recipe = (
+                f"{function.__module__}:{function.__qualname__}",
+                args,
+                kwargs,
+                weights_digest(result),
+            )
         except AttributeError:
             pass
         return result

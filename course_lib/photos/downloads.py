@@ -38,7 +38,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from . import settings
+from course_lib import settings
 
 CLASSES = ("cats", "dogs")  # label 0, label 1
 BOOK_SPLIT = {"train": 1000, "validation": 500, "test": 500}  # images per class
@@ -74,16 +74,24 @@ class Archive:
 
 
 KAGGLE = Archive(
-    name="kaggle", title="Kaggle's Dogs vs. Cats photos (the book's)", split_folder="cats_and_dogs_small",
+    name="kaggle",
+    title="Kaggle's Dogs vs. Cats photos (the book's)",
+    split_folder="cats_and_dogs_small",
     url="https://download.microsoft.com/download/3/E/1/3E1C3F21-ECDB-4869-8368-6DEBA77B919F/kagglecatsanddogs_5340.zip",
-    file_name="kagglecatsanddogs_5340.zip", size=824_887_076, terms="research and non-commercial use",
+    file_name="kagglecatsanddogs_5340.zip",
+    size=824_887_076,
+    terms="research and non-commercial use",
     sha256="b7974bd00a84a99921f36ee4403f089853777b5ae8d151c76a86e64900334af9",
 )
 # Size and checksum as tensorflow-datasets records them for its oxford_iiit_pet builder.
 OXFORD_PETS = Archive(
-    name="oxford-pets", title="the Oxford-IIIT Pet Dataset", split_folder="oxford_pets_split",
+    name="oxford-pets",
+    title="the Oxford-IIIT Pet Dataset",
+    split_folder="oxford_pets_split",
     url="https://thor.robots.ox.ac.uk/~vgg/data/pets/images.tar.gz",
-    file_name="oxford_iiit_pet_images.tar.gz", size=791_918_971, terms="CC BY-SA 4.0, https://creativecommons.org/licenses/by-sa/4.0/",
+    file_name="oxford_iiit_pet_images.tar.gz",
+    size=791_918_971,
+    terms="CC BY-SA 4.0, https://creativecommons.org/licenses/by-sa/4.0/",
     sha256="67195c5e1c01f1ab5f9b6a5d22b8c27a580d896ece458917e61d459337fa318d",
 )
 ARCHIVES = {archive.name: archive for archive in (KAGGLE, OXFORD_PETS)}
@@ -214,8 +222,7 @@ def _fill(reader: _ZipReader | _TarReader, out: Path, per_class: dict[str, int])
                     break
             if slots:
                 raise ValueError(
-                    f"{reader.path} holds only {wanted - len(slots)} readable {class_name} photos, "
-                    f"{wanted} needed."
+                    f"{reader.path} holds only {wanted - len(slots)} readable {class_name} photos, {wanted} needed."
                 )
     return {
         "source": reader.path.name,

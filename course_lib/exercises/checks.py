@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from types import CodeType, FrameType
 from typing import Any
 
-from . import guard, stand_ins
-from .guard import OwnWorkError, message
-from .recipes import recipe
+from course_lib.exercises import guard, stand_ins
+from course_lib.exercises.guard import OwnWorkError, message
+from course_lib.exercises.recipes import recipe
 
 
 def _code_objects(reference: Any) -> dict[CodeType, str]:
@@ -49,7 +49,7 @@ def own_work(exercise: str, *references: Callable[..., Any] | type, builds_on: t
     """While the block runs, calling any of ``references`` fails with :class:`OwnWorkError`.
 
     ``exercise`` is what the student writes (``"conv2d"``), for the message. Calls are
-    seen by their code, so an alias (``from course_lib.convolution import feature_map as
+    seen by their code, so an alias (``from course_lib.recap.convolution import feature_map as
     f``) is caught too, and so is a call the answer catches and hides. The course's
     stand-ins (:mod:`.stand_ins`) are out of reach too, but for the earlier exercises
     named in ``builds_on``, which the exercise's text says to use: where the grader calls
@@ -104,9 +104,11 @@ def chelsea_grad_cam() -> tuple[Any, Any, int, Any]:
     answer decides a later exercise's points."""
     import numpy as np
 
-    from . import data, heatmaps, pretrained
+    from course_lib.photos import data
+    from course_lib.pretrained import bases
+    from course_lib.visualizing import heatmaps
 
-    model = pretrained.efficientnet_lite0(image_size=None, classifier_activation=None)
+    model = bases.efficientnet_lite0(image_size=None, classifier_activation=None)
     image = data.sample_image("chelsea", 224)
     cam = heatmaps.GradCam(model, "top_activation")
     _, logits = cam.logits(image[np.newaxis].astype("float32"))
@@ -127,7 +129,7 @@ def trainable_count(model: Any) -> int:
 def pixel_score(weights: Any, wave: float | None = None) -> Callable[[Any], Any]:
     """A score of a batch of images whose gradient is known: the sum of ``weights`` times
     each pixel (a number or an array of one image's shape), or times ``sin(pixel / wave)``."""
-    from .backend import keras
+    from course_lib.backend import keras
 
     def score(images: Any) -> Any:
         values = keras.ops.sin(images / wave) if wave else images
@@ -137,9 +139,9 @@ def pixel_score(weights: Any, wave: float | None = None) -> Callable[[Any], Any]
 
 
 def _brighter_layer() -> type:
-    from .backend import keras
+    from course_lib.backend import keras
 
-    @keras.saving.register_keras_serializable(package="course_lib.checks")
+    @keras.saving.register_keras_serializable(package="course_lib.exercises.checks")
     class Brighter(keras.layers.Layer):
         """A stand-in augmentation: adds 0.5 to every pixel in training, nothing otherwise."""
 

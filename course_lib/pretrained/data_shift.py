@@ -1,7 +1,7 @@
 """A shift of data set: a cats-vs-dogs classifier trained on the book's Kaggle photos,
 scored on Oxford-IIIT Pet photos it never saw (chapter 2, after "Fine-tuning").
 
-The Oxford photos are the sample the course ships (:mod:`course_lib.sources`): 238 photos
+The Oxford photos are the sample the course ships (:mod:`course_lib.photos.sources`): 238 photos
 of 37 breeds, taken and framed differently from Kaggle's. When the course trained on that
 sample (no book photos on the machine), there is nothing unseen to score it on:
 :func:`unseen` says so.
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import confidence, data, sources
-from .backend import keras
-from .downloads import CLASSES
+from course_lib import confidence
+from course_lib.backend import keras
+from course_lib.photos import data, sources
+from course_lib.photos.downloads import CLASSES
 
 NOT_UNSEEN = (
     "This run trained on the course's Oxford-IIIT Pet sample, so those photos are not new to it: "
@@ -65,22 +66,28 @@ def accuracy_by_class(probabilities, labels) -> dict[str, float]:
     each class and for all photos."""
     labels = np.ravel(labels)
     right = (np.ravel(probabilities) > 0.5) == (labels > 0.5)
-    by_class = {name: float(right[labels == index].mean()) for index, name in enumerate(CLASSES) if (labels == index).any()}
+    by_class = {
+        name: float(right[labels == index].mean()) for index, name in enumerate(CLASSES) if (labels == index).any()
+    }
     return {**by_class, "all": float(right.mean())}
 
 
 def photos_by_class(labels) -> dict[str, int]:
     """The number of photos of each class and of all (what each accuracy is measured on)."""
     labels = np.ravel(labels)
-    return {**{name: int((labels == index).sum()) for index, name in enumerate(CLASSES) if (labels == index).any()},
-            "all": int(labels.size)}
+    return {
+        **{name: int((labels == index).sum()) for index, name in enumerate(CLASSES) if (labels == index).any()},
+        "all": int(labels.size),
+    }
 
 
 def accuracy_by_breed(probabilities, photos: Photos) -> dict[str, tuple[float, int]]:
     """Accuracy and number of photos for each breed, worst first."""
     right = (np.ravel(probabilities) > 0.5) == (photos.labels > 0.5)
     breeds = np.array(photos.breeds)
-    table = {breed: (float(right[breeds == breed].mean()), int((breeds == breed).sum())) for breed in set(photos.breeds)}
+    table = {
+        breed: (float(right[breeds == breed].mean()), int((breeds == breed).sum())) for breed in set(photos.breeds)
+    }
     return dict(sorted(table.items(), key=lambda item: (item[1][0], item[0])))
 
 
@@ -102,7 +109,11 @@ class Shift:
 
 
 def score(
-    predict: Callable[[np.ndarray], np.ndarray], image_size: int, model: str, *, test_probabilities: np.ndarray | None = None
+    predict: Callable[[np.ndarray], np.ndarray],
+    image_size: int,
+    model: str,
+    *,
+    test_probabilities: np.ndarray | None = None,
 ) -> Shift:
     """Score ``predict`` (uint8 images to probabilities of a dog) on the test split in use
     and on every Oxford photo, at ``image_size``; ``model`` names it in figures.
@@ -129,7 +140,7 @@ def score(
 def chapter1_convnet() -> keras.Model | None:
     """Chapter 1's convnet trained from scratch with augmentation, where chapter 1 saved
     it for these photos; None (saying so) where it did not."""
-    from . import models
+    from course_lib.recap import models
 
     path = models.scratch_convnet_path()
     if not path.exists():
@@ -142,22 +153,40 @@ _COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red")  # told apart by m
 _HATCHES = ("", "//", "..", "xx")
 
 
-def show_shift(shifts: list[Shift], *, title: str = "Cats vs dogs: each model's test photos against Oxford pets") -> plt.Figure:
+def show_shift(
+    shifts: list[Shift], *, title: str = "Cats vs dogs: each model's test photos against Oxford pets"
+) -> plt.Figure:
     """Accuracy per class for each model, on its test photos (plain bars) and on the
     Oxford photos (hatched), each with its 95 % confidence interval (black whiskers)."""
     groups = [*CLASSES, "all"]
-    bars = [(f"{s.model}: {where}", scores, counts) for s in shifts
-            for where, scores, counts in (("test photos", s.test, s.test_photos), ("Oxford pets", s.oxford, s.oxford_photos))]
+    bars = [
+        (f"{s.model}: {where}", scores, counts)
+        for s in shifts
+        for where, scores, counts in (
+            ("test photos", s.test, s.test_photos),
+            ("Oxford pets", s.oxford, s.oxford_photos),
+        )
+    ]
     fig, ax = plt.subplots(figsize=(10, 3.6))
     width = 0.8 / len(bars)
     for index, (label, scores, counts) in enumerate(bars):
         heights = [scores.get(group, np.nan) for group in groups]
         bounds = [confidence.interval(scores[g], counts[g]) if g in scores else (np.nan, np.nan) for g in groups]
         whiskers = np.array([[h - low, high - h] for h, (low, high) in zip(heights, bounds)]).T
-        drawn = ax.bar(np.arange(len(groups)) + (index - (len(bars) - 1) / 2) * width, heights, width * 0.95,
-                       label=label, color=_COLOURS[index // 2 % len(_COLOURS)], hatch=_HATCHES[1] if index % 2 else "",
-                       edgecolor="white", yerr=whiskers, error_kw={"elinewidth": 1, "capsize": 2})
-        ax.bar_label(drawn, labels=[f"{h:.0%}" if h == h else "" for h in heights], padding=2, fontsize=8, label_type="center")
+        drawn = ax.bar(
+            np.arange(len(groups)) + (index - (len(bars) - 1) / 2) * width,
+            heights,
+            width * 0.95,
+            label=label,
+            color=_COLOURS[index // 2 % len(_COLOURS)],
+            hatch=_HATCHES[1] if index % 2 else "",
+            edgecolor="white",
+            yerr=whiskers,
+            error_kw={"elinewidth": 1, "capsize": 2},
+        )
+        ax.bar_label(
+            drawn, labels=[f"{h:.0%}" if h == h else "" for h in heights], padding=2, fontsize=8, label_type="center"
+        )
     ax.set_xticks(np.arange(len(groups)), groups)
     ax.set_ylim(0.0, 1.12)
     ax.set_ylabel("accuracy")
@@ -175,8 +204,11 @@ def show_breeds(shifts: list[Shift], *, worst: int = 10) -> plt.Figure:
     for ax, shift in zip(axes.flat, shifts):
         rows = list(shift.breeds.items())[:worst][::-1]
         dogs = [breed in shift.dog_breeds for breed, _ in rows]
-        drawn = ax.barh([breed.replace("_", " ") for breed, _ in rows], [acc for _, (acc, _) in rows],
-                        color=["tab:orange" if dog else "tab:blue" for dog in dogs])
+        drawn = ax.barh(
+            [breed.replace("_", " ") for breed, _ in rows],
+            [acc for _, (acc, _) in rows],
+            color=["tab:orange" if dog else "tab:blue" for dog in dogs],
+        )
         for bar, dog in zip(drawn, dogs):
             bar.set_hatch("//" if dog else "")
         for y, (_, (accuracy, count)) in enumerate(rows):

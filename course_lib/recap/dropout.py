@@ -14,8 +14,8 @@ import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .backend import keras
-from .explorer import WIDE, FigureExplorer
+from course_lib.backend import keras
+from course_lib.explorer import WIDE, FigureExplorer
 
 LAYER_SIZES = (4, 6, 6, 2)  # input, two hidden layers, output: the lecture's small network
 
@@ -48,9 +48,7 @@ def masks(layer_sizes: Sequence[int], rate: float, seed: int = 0) -> list[np.nda
 def _draw_network(ax: plt.Axes, layer_sizes: Sequence[int], kept: Sequence[np.ndarray], title: str) -> None:
     """Units as circles, connections between surviving units as lines; dropped units crossed."""
     top = max(layer_sizes)
-    positions = [
-        [(x, (top - size) / 2 + i) for i in range(size)] for x, size in enumerate(layer_sizes)
-    ]
+    positions = [[(x, (top - size) / 2 + i) for i in range(size)] for x, size in enumerate(layer_sizes)]
     for x in range(len(layer_sizes) - 1):
         for i, (x0, y0) in enumerate(positions[x]):
             for j, (x1, y1) in enumerate(positions[x + 1]):

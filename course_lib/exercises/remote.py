@@ -18,7 +18,6 @@ that made them and are made again on the other side.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import math
@@ -30,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .recipes import weights_digest
+from course_lib.exercises.recipes import weights_digest
 
 MAX_BYTES = 1 << 30  # the most a value may take unpacked: a kernel cannot fill the grader's memory
 TREE, ARRAYS = "tree.json", "arrays.npz"
@@ -42,7 +41,7 @@ class CrossingError(TypeError):
 
 def _course_function(name: str) -> Callable[..., Any]:
     module, _, qualname = name.partition(":")
-    if not module.startswith("course_lib.") or module.startswith("course_lib.stand_ins"):
+    if not module.startswith("course_lib.") or module.startswith("course_lib.exercises.stand_ins"):
         raise CrossingError(f"{name} is not a function of the course")
     try:
         found: Any = importlib.import_module(module)
@@ -128,10 +127,12 @@ class Codec:
             return self._array(keras.ops.convert_to_numpy(value), "__tensor__")
         if callable(value):
             module = getattr(value, "__module__", "") or ""
-            if module.startswith("course_lib.") and not module.startswith("course_lib.stand_ins"):
+            if module.startswith("course_lib.") and not module.startswith("course_lib.exercises.stand_ins"):
                 return {"__course__": f"{module}:{value.__qualname__}"}
             return {"__function__": self.share(value)}
-        raise CrossingError(f"a {type(value).__module__}.{type(value).__qualname__} cannot be passed to or from the kernel")
+        raise CrossingError(
+            f"a {type(value).__module__}.{type(value).__qualname__} cannot be passed to or from the kernel"
+        )
 
     def _keras_object(self, value: Any) -> dict:
         if isinstance(value, _keras().Model):
@@ -341,7 +342,7 @@ def _keras_only(config: Any) -> None:
     could import any module): an answer's model is built from Keras's own layers."""
     if isinstance(config, dict):
         module = config.get("module")
-        if isinstance(module, str) and not (_is_keras(config) or module == "course_lib.checks"):
+        if isinstance(module, str) and not (_is_keras(config) or module == "course_lib.exercises.checks"):
             name = config.get("class_name", "?")
             raise CrossingError(f"the model uses {module}.{name}, not one of Keras's own layers")
         for value in config.values():
@@ -410,19 +411,23 @@ def _grader_function(inbox: Path, outbox: Path, prefix: str) -> Callable[[int], 
 
 
 def serve(
-    name: str | int, inbox: str, outbox: str, guard: tuple[str, list[str], list[str]] | None = None, lookup: bool = False
+    name: str | int,
+    inbox: str,
+    outbox: str,
+    guard: tuple[str, list[str], list[str]] | None = None,
+    lookup: bool = False,
 ) -> None:
     """Call the kernel's ``name`` (a name in the notebook, or a number from :func:`_share`)
     on the arguments in ``inbox`` (written by the grader; the kernel cannot write there);
     write what it returns or raises, and the arguments it changed, into ``outbox``. A name
     that is not a function is sent as it is. ``guard``: the exercise, the course functions
     the answer must not call, and the earlier exercises it builds on, whose names are the
-    course's versions during the call (:func:`course_lib.checks.own_work`); without one,
+    course's versions during the call (:func:`course_lib.exercises.checks.own_work`); without one,
     the answer still may not call the course's stand-ins. With ``lookup``, a function is
     not called: the grader learns that it is one."""
     from IPython import get_ipython
 
-    from . import checks
+    from course_lib.exercises import checks
 
     stub = _grader_function(Path(inbox).parent, Path(outbox).parent, Path(outbox).name)
     outcome: dict[str, Any] = {}
@@ -455,7 +460,7 @@ def serve(
 def _course_versions(namespace: dict, names: list[str]) -> Iterator[None]:
     """While the block runs, ``names`` in the notebook are the course's versions (the
     earlier exercises the graded one builds on); then the student's again."""
-    from . import stand_ins
+    from course_lib.exercises import stand_ins
 
     saved = {name: namespace[name] for name in names if name in namespace}
     namespace.update({name: stand_ins.COURSE[name] for name in names})

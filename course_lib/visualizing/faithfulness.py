@@ -22,8 +22,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from tqdm.auto import tqdm
 
-from .backend import keras
-from .heatmaps import METHODS, colour_bar, overlay, resize
+from course_lib.backend import keras
+from course_lib.visualizing.heatmaps import METHODS, colour_bar, overlay, resize
 
 ScoreFn = Callable[[np.ndarray], np.ndarray]  # a batch of 0..255 images -> one probability each
 
@@ -63,8 +63,9 @@ def shuffled_cells(heatmap: np.ndarray, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(values.ravel()).reshape(values.shape)
 
 
-def curve(score: ScoreFn, image: np.ndarray, order: np.ndarray, *, insertion: bool = False,
-          steps: int = 16) -> tuple[np.ndarray, np.ndarray]:
+def curve(
+    score: ScoreFn, image: np.ndarray, order: np.ndarray, *, insertion: bool = False, steps: int = 16
+) -> tuple[np.ndarray, np.ndarray]:
     """Fractions 0, 1/steps, ..., 1 of the pixels taken in ``order``, and the score after
     each: deleted (replaced by the blurred photo) or, with ``insertion``, revealed on it.
     One batch of ``steps + 1`` images."""
@@ -92,8 +93,14 @@ KINDS = ("deletion", "insertion")
 Curves = dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]
 
 
-def curves(score: ScoreFn, image: np.ndarray, maps: Mapping[str, np.ndarray], *, steps: int = 16,
-           seeds: Sequence[int] = (0, 1, 2)) -> Curves:
+def curves(
+    score: ScoreFn,
+    image: np.ndarray,
+    maps: Mapping[str, np.ndarray],
+    *,
+    steps: int = 16,
+    seeds: Sequence[int] = (0, 1, 2),
+) -> Curves:
     """Deletion and insertion curves of each method's map, and (under ``"random deletion"``
     and ``"random insertion"``) the mean curves of its cells shuffled with each of ``seeds``."""
     shape = np.shape(image)[:2]
@@ -126,10 +133,21 @@ def show_curves(found: Curves) -> plt.Figure:
             fractions, scores = both[kind]
             ax.plot(fractions, scores, color=colour, label=f"{name} ({area(fractions, scores):.2f})")
             fractions, scores = both[f"random {kind}"]
-            ax.plot(fractions, scores, color=colour, linestyle=":", linewidth=1.2,
-                    label=f"its cells shuffled ({area(fractions, scores):.2f})")
-        title = "insertion: pixels revealed on a blurred photo" if kind == "insertion" else "deletion: pixels blurred away"
-        ax.set_title(f"{title}\n({'higher' if kind == 'insertion' else 'lower'} area is better; dotted: random order)", fontsize=10)
+            ax.plot(
+                fractions,
+                scores,
+                color=colour,
+                linestyle=":",
+                linewidth=1.2,
+                label=f"its cells shuffled ({area(fractions, scores):.2f})",
+            )
+        title = (
+            "insertion: pixels revealed on a blurred photo" if kind == "insertion" else "deletion: pixels blurred away"
+        )
+        ax.set_title(
+            f"{title}\n({'higher' if kind == 'insertion' else 'lower'} area is better; dotted: random order)",
+            fontsize=10,
+        )
         ax.set_xlabel("fraction of the pixels, most important first")
         ax.legend(fontsize=7, ncol=2)
     axes[0].set_ylabel("probability of the class")
@@ -206,10 +224,16 @@ class CascadeResult:
     first_maps: dict[str, dict[str, np.ndarray]]
 
 
-def cascading_randomisation(model: keras.Model, layer_name: str, images: np.ndarray, classes: Sequence[int], *,
-                            methods: Sequence[str] = ("Grad-CAM", "Grad-CAM++", "Eigen-CAM"),
-                            correlate: Callable[[np.ndarray, np.ndarray], float] | None = None,
-                            seed: int = 0) -> CascadeResult:
+def cascading_randomisation(
+    model: keras.Model,
+    layer_name: str,
+    images: np.ndarray,
+    classes: Sequence[int],
+    *,
+    methods: Sequence[str] = ("Grad-CAM", "Grad-CAM++", "Eigen-CAM"),
+    correlate: Callable[[np.ndarray, np.ndarray], float] | None = None,
+    seed: int = 0,
+) -> CascadeResult:
     """Adebayo et al. (2018): re-initialise ``model``'s layers from the top down, one group
     of :func:`cascade` more at each step, and compare each method's map of each image (for
     its class in ``classes``, on ``layer_name``) with the trained model's, by ``correlate``
@@ -217,7 +241,9 @@ def cascading_randomisation(model: keras.Model, layer_name: str, images: np.ndar
     correlate = correlate or rank_correlation
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
-    cams = {method: METHODS[method](copy, layer_name) for method in methods}  # compiled once: the weights change in place
+    cams = {
+        method: METHODS[method](copy, layer_name) for method in methods
+    }  # compiled once: the weights change in place
 
     def maps() -> dict[str, list[np.ndarray]]:
         return {method: [cam(image, int(c)) for image, c in zip(images, classes)] for method, cam in cams.items()}
@@ -253,8 +279,12 @@ def show_cascade(result: CascadeResult) -> plt.Figure:
         ax.plot(x, mean, marker=marker, color=colour, label=method)
         ax.fill_between(x, mean - spread, mean + spread, color=colour, alpha=0.15)
     ax.axhline(0, color="0.5", linewidth=0.8)
-    ax.set_xticks(x, ["trained"] + [f"+ {step}" if i > 1 else step for i, step in enumerate(result.steps[1:], 1)],
-                  rotation=30, ha="right")
+    ax.set_xticks(
+        x,
+        ["trained"] + [f"+ {step}" if i > 1 else step for i, step in enumerate(result.steps[1:], 1)],
+        rotation=30,
+        ha="right",
+    )
     ax.set_ylim(-1.05, 1.05)
     ax.set_xlabel("layers re-initialised, from the top down (each step adds one group)")
     ax.set_ylabel("rank correlation with\nthe trained model's map")
@@ -268,19 +298,28 @@ def show_cascade(result: CascadeResult) -> plt.Figure:
 def table_markdown(table: Mapping[str, Mapping[str, float]]) -> str:
     """:func:`areas` as a Markdown table, best deletion first, each method beside its
     cells in a random order."""
-    lines = ["| method | deletion (lower is better) | its cells shuffled | insertion (higher is better) | its cells shuffled "
-             "| beats random in both |", "|---|---:|---:|---:|---:|---|"]
+    lines = [
+        "| method | deletion (lower is better) | its cells shuffled | insertion (higher is better) | its cells shuffled "
+        "| beats random in both |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     for name, row in sorted(table.items(), key=lambda item: item[1]["deletion"]):
-        lines.append(f"| {name} | {row['deletion']:.3f} | {row['random deletion']:.3f} | {row['insertion']:.3f} "
-                     f"| {row['random insertion']:.3f} | {'yes' if beats_random(row) else 'no'} |")
+        lines.append(
+            f"| {name} | {row['deletion']:.3f} | {row['random deletion']:.3f} | {row['insertion']:.3f} "
+            f"| {row['random insertion']:.3f} | {'yes' if beats_random(row) else 'no'} |"
+        )
     return "\n".join(lines)
 
 
-def show_randomisation(image: np.ndarray, rows: Mapping[str, Mapping[str, np.ndarray]], *, size: float = 2.6) -> plt.Figure:
+def show_randomisation(
+    image: np.ndarray, rows: Mapping[str, Mapping[str, np.ndarray]], *, size: float = 2.6
+) -> plt.Figure:
     """One row per model (trained, then with more and more layers re-initialised, as in
     :attr:`CascadeResult.first_maps`), one column per method: each map over the photo."""
     methods = list(next(iter(rows.values())))
-    fig, axes = plt.subplots(len(rows), len(methods), figsize=(size * len(methods) + 1.2, size * len(rows) + 0.3), squeeze=False)
+    fig, axes = plt.subplots(
+        len(rows), len(methods), figsize=(size * len(methods) + 1.2, size * len(rows) + 0.3), squeeze=False
+    )
     for row, (model_name, maps) in zip(axes, rows.items()):
         for ax, method in zip(row, methods):
             ax.imshow(overlay(image, maps[method]))

@@ -17,8 +17,10 @@ from typing import NamedTuple
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import data, features, models, pretrained
-from .backend import keras
+from course_lib.backend import keras
+from course_lib.photos import data
+from course_lib.pretrained import bases, features
+from course_lib.recap import models
 
 METHODS = ("feature extraction", "+ augmentation", "+ fine-tuning")
 
@@ -64,7 +66,7 @@ def run(
     ``image_size``, scored on every test photo; heads trained ``epochs`` epochs with Adam
     at 1e-3, fine-tuning ``fine_tune_epochs`` more from ``first_layer`` up."""
     keras.utils.set_random_seed(seed)
-    base = pretrained.efficientnet_lite0(include_top=False, image_size=image_size, pooling="avg")
+    base = bases.efficientnet_lite0(include_top=False, image_size=image_size, pooling="avg")
     base.trainable = False
     train_features, train_labels = features.extract(base, "train", limit_per_class=per_class)
     test_features, test_labels = features.extract(base, "test")
@@ -72,7 +74,9 @@ def run(
     photos = len(train_labels)
 
     def head_accuracy(head: keras.Model) -> float:  # the frozen base's features stand in for its images
-        return _accuracy(test_labels, (head.predict(test_features, verbose=0) + head.predict(test_mirrored, verbose=0)) / 2)
+        return _accuracy(
+            test_labels, (head.predict(test_features, verbose=0) + head.predict(test_mirrored, verbose=0)) / 2
+        )
 
     results = []
     tick = time.perf_counter()
@@ -93,7 +97,9 @@ def run(
     model.fit(train, epochs=fine_tune_epochs, shuffle=False, verbose=0)
     test_images, _ = data.load_arrays("test", image_size)
     accuracy = _accuracy(test_labels, steps.predict_with_mirror(model, test_images))
-    results.append(Result(METHODS[2], image_size, photos, epochs + fine_tune_epochs, accuracy, time.perf_counter() - tick))
+    results.append(
+        Result(METHODS[2], image_size, photos, epochs + fine_tune_epochs, accuracy, time.perf_counter() - tick)
+    )
     return results
 
 
@@ -112,10 +118,19 @@ def show(results: Sequence[Result], *, full: dict[str, float] | None = None, tit
         groups["all photos (sections 2-4)"] = full
     fig, ax = plt.subplots(figsize=(2.6 * len(groups) + 2, 3.4))
     width = 0.8 / len(METHODS)
-    for index, (method, colour, hatch) in enumerate(zip(METHODS, ("tab:blue", "tab:orange", "tab:green"), ("", "//", ".."))):
+    for index, (method, colour, hatch) in enumerate(
+        zip(METHODS, ("tab:blue", "tab:orange", "tab:green"), ("", "//", ".."))
+    ):
         heights = [group.get(method, np.nan) for group in groups.values()]
-        bars = ax.bar(np.arange(len(groups)) + (index - 1) * width, heights, width * 0.95, label=method, color=colour,
-                      hatch=hatch, edgecolor="white")
+        bars = ax.bar(
+            np.arange(len(groups)) + (index - 1) * width,
+            heights,
+            width * 0.95,
+            label=method,
+            color=colour,
+            hatch=hatch,
+            edgecolor="white",
+        )
         ax.bar_label(bars, labels=[f"{h:.1%}" if h == h else "" for h in heights], padding=2, fontsize=8)
     ax.set_xticks(np.arange(len(groups)), list(groups))
     low = min(r.test_accuracy for r in results)

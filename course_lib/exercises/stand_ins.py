@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from . import guard
+from course_lib.exercises import guard
 
 COURSE: dict[str, Callable[..., Any]] = {}  # exercise function name -> the course's version
 SHIPPED = True  # False in the student kit (course_tools.kit), which leaves the course's versions out
@@ -44,8 +44,10 @@ def yours(name: str) -> Callable[..., Any]:
     answer = sys._getframe(1).f_globals.get(name)
     answer = getattr(answer, "_student_answer", answer)  # this cell ran before: unwrap
     if not callable(answer) and not SHIPPED:
-        raise NameError(f"{name} is not defined: write it in its exercise and run that cell, then this one "
-                        "(this copy of the course has no version of its own to go on with)")
+        raise NameError(
+            f"{name} is not defined: write it in its exercise and run that cell, then this one "
+            "(this copy of the course has no version of its own to go on with)"
+        )
     if not callable(answer):
         _notice(f"{name} is not defined (run its exercise's cell); the lesson goes on with the course's {name}")
         return course
@@ -60,7 +62,11 @@ def yours(name: str) -> Callable[..., Any]:
         except Exception as error:  # noqa: BLE001 (any failure: the lesson goes on)
             if (cell := _cell()) not in noticed:
                 noticed.add(cell)
-                reason = "is not written yet" if isinstance(error, NotImplementedError) else f"raised {type(error).__name__}: {error}"
+                reason = (
+                    "is not written yet"
+                    if isinstance(error, NotImplementedError)
+                    else f"raised {type(error).__name__}: {error}"
+                )
                 _notice(f"your {name} {reason}; the lesson goes on with the course's {name}")
             return course(*args, **kwargs)
 
@@ -143,7 +149,7 @@ def mix_up(image_a: Any, label_a: Any, image_b: Any, label_b: Any, weight: float
 
 @_stands_in
 def make_augmentation() -> Any:
-    from . import models
+    from course_lib.recap import models
 
     return models.augmentation(translation=0.0)
 
@@ -162,7 +168,7 @@ def inverted_dropout(x: Any, rate: float, training: bool = True, rng: np.random.
 
 @_stands_in
 def count_trainable(model: Any) -> int:
-    return checks.trainable_count(model)
+    return int(sum(int(np.prod(weight.shape)) for weight in model.trainable_weights))
 
 
 def frozen(base: Any) -> None:
@@ -183,14 +189,14 @@ def cosine_neighbours(train_features: Any, query_features: Any, k: int) -> np.nd
 
 @_stands_in
 def build_head(feature_shape: tuple[int, ...]) -> Any:
-    from . import models
+    from course_lib.recap import models
 
     return models.classifier_head(feature_shape)
 
 
 @_stands_in
 def augmented_model(base: Any, head: Any, augmentation: Any) -> Any:
-    from .backend import keras
+    from course_lib.backend import keras
 
     inputs = keras.Input(shape=base.input_shape[1:])
     return keras.Model(inputs, head(base(augmentation(inputs), training=False)), name="pretrained_with_augmentation")
@@ -204,7 +210,7 @@ def predict_with_mirror(model: Any, images: Any) -> np.ndarray:
 
 @_stands_in
 def unfreeze_top(base: Any, first_layer: str) -> None:
-    from .backend import keras
+    from course_lib.backend import keras
 
     base.trainable = True
     start = [layer.name for layer in base.layers].index(first_layer)
@@ -214,7 +220,7 @@ def unfreeze_top(base: Any, first_layer: str) -> None:
 
 @_stands_in
 def compile_for_fine_tuning(model: Any) -> None:
-    from . import models
+    from course_lib.recap import models
 
     models.compile_binary(model, learning_rate=1e-5, optimizer="adam")
 
@@ -224,7 +230,7 @@ def compile_for_fine_tuning(model: Any) -> None:
 
 @_stands_in
 def activation_model(model: Any, layer_names: list[str]) -> Any:
-    from .backend import keras
+    from course_lib.backend import keras
 
     return keras.Model(model.inputs[0], [model.get_layer(name).output for name in layer_names])
 
@@ -238,7 +244,7 @@ def normalize_map(feature_map: Any) -> np.ndarray:
 
 @_stands_in
 def ascent_step(score_fn: Callable[[Any], Any], image: Any, step_size: float) -> np.ndarray:
-    from . import backend
+    from course_lib import backend
 
     _, grads = backend.gradients(score_fn, image)
     grads = np.asarray(grads)
@@ -247,7 +253,7 @@ def ascent_step(score_fn: Callable[[Any], Any], image: Any, step_size: float) ->
 
 @_stands_in
 def maps_and_gradients(model: Any, layer_name: str, image: Any, class_index: int) -> tuple[np.ndarray, np.ndarray]:
-    from .heatmaps import GradCam  # the class score of a model whose output is its logits
+    from course_lib.visualizing.heatmaps import GradCam  # the class score of a model whose output is its logits
 
     return GradCam(model, layer_name, compile=False).maps_and_gradients(np.asarray(image, "float32"), int(class_index))
 
@@ -269,26 +275,30 @@ def grad_cam_heatmap(feature_maps: Any, gradients: Any) -> np.ndarray:
 
 
 @_stands_in
-def occlusion_map(score_fn: Callable[[Any], Any], image: Any, patch: int, stride: int, fill: float = 128.0) -> np.ndarray:
-    from . import heatmaps
+def occlusion_map(
+    score_fn: Callable[[Any], Any], image: Any, patch: int, stride: int, fill: float = 128.0
+) -> np.ndarray:
+    from course_lib.visualizing import heatmaps
 
     return heatmaps.occlusion(score_fn, image, patch, stride, fill)
 
 
 @_stands_in
 def unpooled_heatmap(feature_maps: Any, gradients: Any) -> np.ndarray:
-    return relu_normalize((np.asarray(feature_maps, dtype="float64") * np.asarray(gradients, dtype="float64")).sum(axis=-1))
+    return relu_normalize(
+        (np.asarray(feature_maps, dtype="float64") * np.asarray(gradients, dtype="float64")).sum(axis=-1)
+    )
 
 
 @_stands_in
 def curve_area(fractions: Any, scores: Any) -> float:
-    from . import faithfulness
+    from course_lib.visualizing import faithfulness
 
     return faithfulness.area(fractions, scores)
 
 
 @_stands_in
 def rank_correlation(a: Any, b: Any) -> float:
-    from . import faithfulness
+    from course_lib.visualizing import faithfulness
 
     return faithfulness.rank_correlation(a, b)

@@ -14,9 +14,9 @@ import ipywidgets as ipw
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import backend
-from .backend import keras
-from .explorer import FigureExplorer
+from course_lib import backend
+from course_lib.backend import keras
+from course_lib.explorer import FigureExplorer
 
 ops = keras.ops
 
@@ -38,7 +38,7 @@ class FilterVisualizer:
 
     The ascent step is compiled once per layer; several filters are computed together, one
     image each, in one batch. Works on any model with a 0..255 RGB input of free size
-    (e.g. ``pretrained.efficientnet_lite0(image_size=None)``) or of fixed size.
+    (e.g. ``bases.efficientnet_lite0(image_size=None)``) or of fixed size.
     """
 
     def __init__(self, model: keras.Model, layer_name: str, border: int = 2) -> None:
@@ -64,8 +64,9 @@ class FilterVisualizer:
         rms = ops.sqrt(ops.mean(ops.square(grads), axis=(1, 2, 3), keepdims=True))
         return images + step_size * grads / (rms + 1e-5), scores
 
-    def ascend(self, filter_indices: Sequence[int], size: int = 128, steps: int = 30,
-               step_size: float = 10.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def ascend(
+        self, filter_indices: Sequence[int], size: int = 128, steps: int = 30, step_size: float = 10.0, seed: int = 0
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Raw images (float, 0..255 scale) maximizing each filter, and the final scores."""
         indices = np.asarray(filter_indices, dtype="int32")
         if indices.ndim != 1 or not len(indices) or indices.min() < 0 or indices.max() >= self.channels:
@@ -80,15 +81,17 @@ class FilterVisualizer:
             images, scores = self._step(images, indices, step)
         return ops.convert_to_numpy(images), ops.convert_to_numpy(scores)
 
-    def patterns(self, filter_indices: Sequence[int], size: int = 128, steps: int = 30,
-                 step_size: float = 10.0, seed: int = 0) -> np.ndarray:
+    def patterns(
+        self, filter_indices: Sequence[int], size: int = 128, steps: int = 30, step_size: float = 10.0, seed: int = 0
+    ) -> np.ndarray:
         """The patterns of ``filter_indices`` as viewable uint8 RGB, ``(n, size, size, 3)``."""
         images, _ = self.ascend(filter_indices, size, steps, step_size, seed)
         return deprocess(images)
 
 
-def show_patterns(patterns: np.ndarray, filter_indices: Sequence[int], title: str = "", *,
-                  cols: int = 8, size: float = 1.5) -> plt.Figure:
+def show_patterns(
+    patterns: np.ndarray, filter_indices: Sequence[int], title: str = "", *, cols: int = 8, size: float = 1.5
+) -> plt.Figure:
     """A grid of filter patterns titled by filter index (5.4, "Visualizing filters")."""
     cols = min(cols, len(patterns))
     rows = math.ceil(len(patterns) / cols)
@@ -107,8 +110,9 @@ def show_patterns(patterns: np.ndarray, filter_indices: Sequence[int], title: st
 # --- the explorer -------------------------------------------------------------------
 
 
-def filter_explorer(model: keras.Model, layer_names: Sequence[str], *, size: int = 128, steps: int = 30,
-                    step_size: float = 10.0) -> FigureExplorer:
+def filter_explorer(
+    model: keras.Model, layer_names: Sequence[str], *, size: int = 128, steps: int = 30, step_size: float = 10.0
+) -> FigureExplorer:
     """Pick a layer and a filter; see the input pattern that filter responds to most,
     found by gradient ascent (5.4, "Visualizing filters"). A pattern takes about a second
     the first time; patterns already seen come from a cache."""
@@ -121,7 +125,9 @@ def filter_explorer(model: keras.Model, layer_names: Sequence[str], *, size: int
 
     controls = {
         "layer": ipw.Dropdown(options=list(layer_names), description="layer"),
-        "filter_index": ipw.IntSlider(0, 0, visualizer(layer_names[0]).channels - 1, description="filter", continuous_update=False),
+        "filter_index": ipw.IntSlider(
+            0, 0, visualizer(layer_names[0]).channels - 1, description="filter", continuous_update=False
+        ),
     }
     patterns: dict[tuple[str, int], tuple[np.ndarray, float]] = {}
 

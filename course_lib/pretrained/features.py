@@ -26,8 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from . import data, settings
-from .backend import keras
+from course_lib import settings
+from course_lib.backend import keras
+from course_lib.photos import data
 
 FOLDER = "features"
 

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import settings, sources
-from . import backend
-from .backend import keras
+from course_lib import backend, settings
+from course_lib.backend import keras
+from course_lib.photos import sources
 
 layers = keras.layers
 
@@ -179,15 +179,28 @@ class ScratchSchedule:
 
 
 #: Chapter 1's schedule (``make bench`` reports it over seeds).
-SCRATCH = ScratchSchedule(image_size=112, epochs=50, peak=1e-3, warmup_epochs=2, batch_size=32, validate_every=5,
-                          rotation=0.1, zoom=0.2, translation=0.0)
+SCRATCH = ScratchSchedule(
+    image_size=112,
+    epochs=50,
+    peak=1e-3,
+    warmup_epochs=2,
+    batch_size=32,
+    validate_every=5,
+    rotation=0.1,
+    zoom=0.2,
+    translation=0.0,
+)
 
 
-def scratch_model(schedule: ScratchSchedule = SCRATCH, augmentation_layer: keras.Layer | None = None) -> keras.Sequential:
+def scratch_model(
+    schedule: ScratchSchedule = SCRATCH, augmentation_layer: keras.Layer | None = None
+) -> keras.Sequential:
     """The lecture's convnet with dropout behind ``augmentation_layer`` (default: the
     schedule's :func:`augmentation`), at the schedule's image size."""
     if augmentation_layer is None:
-        augmentation_layer = augmentation(rotation=schedule.rotation, zoom=schedule.zoom, translation=schedule.translation)
+        augmentation_layer = augmentation(
+            rotation=schedule.rotation, zoom=schedule.zoom, translation=schedule.translation
+        )
     return lecture_convnet(schedule.image_size, dropout=0.5, augmentation=augmentation_layer, name="scratch_augmented")
 
 
@@ -215,7 +228,7 @@ def load_or_train_scratch_convnet(image_size: int | None = None, epochs: int | N
     from tqdm.auto import tqdm
     from tqdm.keras import TqdmCallback
 
-    from . import data
+    from course_lib.photos import data
 
     schedule = replace(SCRATCH, image_size=image_size or SCRATCH.image_size, epochs=epochs or settings.pick(5, 1))
     print(

@@ -63,9 +63,7 @@ def _rebuild_tensor_v2(
         raise ValueError(f"a tensor must be built on a storage, not on {type(storage).__name__}")
     size, stride = tuple(size), tuple(stride)
     if len(size) != len(stride) or min((*size, *stride, storage_offset), default=0) < 0:
-        raise ValueError(
-            f"invalid tensor layout: offset {storage_offset}, size {size}, stride {stride}"
-        )
+        raise ValueError(f"invalid tensor layout: offset {storage_offset}, size {size}, stride {stride}")
     if 0 not in size:
         last = storage_offset + sum((n - 1) * s for n, s in zip(size, stride, strict=True))
         if last >= storage.size:
@@ -96,8 +94,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
         if module == "torch" and name in _STORAGE_DTYPES:
             return _STORAGE_DTYPES[name]
         raise UnsafeWeightsError(
-            f"refusing to load {module}.{name} from {self._path}: "
-            "a weights file may only contain tensors"
+            f"refusing to load {module}.{name} from {self._path}: a weights file may only contain tensors"
         )
 
     def persistent_load(self, pid: Any) -> np.ndarray:
@@ -121,8 +118,7 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 def _not_legacy(path: Path, why: str) -> ValueError:
     return ValueError(
-        f"{path} is not a PyTorch file in the legacy (pre-1.6) format ({why}); "
-        "this reader handles only that format"
+        f"{path} is not a PyTorch file in the legacy (pre-1.6) format ({why}); this reader handles only that format"
     )
 
 

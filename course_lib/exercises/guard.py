@@ -1,6 +1,6 @@
-"""The own-work guard's state: which :func:`course_lib.checks.own_work` blocks are open.
+"""The own-work guard's state: which :func:`course_lib.exercises.checks.own_work` blocks are open.
 
-Kept apart from the checks so that the course's stand-ins (:mod:`course_lib.stand_ins`),
+Kept apart from the checks so that the course's stand-ins (:mod:`course_lib.exercises.stand_ins`),
 which behave differently while an answer is graded, can ask without importing them.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 
 Guard = tuple[str, tuple[Any, ...], tuple[str, ...]]  # exercise, forbidden course code, the exercises it builds on
 
+PACKAGES = ("recap.", "pretrained.", "visualizing.", "photos.", "exercises.")  # course_lib's groups of modules
 _open: list[Guard] = []  # the own_work blocks now open, innermost last
 
 
@@ -42,6 +43,8 @@ def current_guard() -> tuple[str, list[Any], tuple[str, ...]] | None:
 def message(exercise: str, name: str) -> str:
     """What a student reads when ``exercise`` called the course's ``name``."""
     short = name.removeprefix("course_lib.")
+    for package in PACKAGES:  # as the notebook names it: convolution.feature_map, not recap.convolution...
+        short = short.removeprefix(package)
     return (
         f"{exercise} calls the course's own {short}, which solves this exercise: "
         "write it yourself (NumPy and Keras are fine, the course's answer is not)"

@@ -5,7 +5,7 @@ chapter after it. :func:`resolve` looks, in this order, for
 
 1. a folder the user names: ``root=`` of a loader, else ``COURSE_DATA_DIR``;
 2. a full split already in the cache (built from Kaggle's zip or from the Oxford-IIIT Pet
-   tarball, see :mod:`course_lib.downloads`);
+   tarball, see :mod:`course_lib.photos.downloads`);
 3. a download (online) of ``COURSE_DATA_SOURCE`` (``kaggle``, the book's photos and the
    default, or ``oxford-pets``), split as in the book;
 4. the **sample** the course ships: 238 Oxford-IIIT Pet photos (CC BY-SA 4.0) in
@@ -26,13 +26,14 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from . import downloads, settings
-from .downloads import BOOK_SPLIT, CLASSES, LAYOUT, MARKER, DataNotFoundError
+from course_lib import settings
+from course_lib.photos import downloads
+from course_lib.photos.downloads import BOOK_SPLIT, CLASSES, LAYOUT, MARKER, DataNotFoundError
 
 SPLITS = tuple(BOOK_SPLIT)
 SAMPLE_MANIFEST = "MANIFEST.tsv"
 #: The shipped sample (package data, so a pip install has it too).
-SAMPLE_ROOT = Path(str(resources.files(__package__).joinpath("resources", "oxford_pets_sample")))
+SAMPLE_ROOT = Path(str(resources.files("course_lib").joinpath("resources", "oxford_pets_sample")))
 
 
 class DataLayoutError(DataNotFoundError):
@@ -174,8 +175,10 @@ def checked(root: Path, named_by: str) -> Path:
         problem = "lacks " + ", ".join(missing)
     hint = ""
     if not root.is_absolute() and not root.is_dir():
-        hint = (f"\nA relative path is read from the folder this runs in, {Path.cwd()} (a notebook's kernel "
-                "starts in the notebook's folder): give the full path.")
+        hint = (
+            f"\nA relative path is read from the folder this runs in, {Path.cwd()} (a notebook's kernel "
+            "starts in the notebook's folder): give the full path."
+        )
     if (root / downloads.KAGGLE.split_folder).is_dir():
         hint = f"\nDid you mean {root / downloads.KAGGLE.split_folder}?"
     raise DataLayoutError(

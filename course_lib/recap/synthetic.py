@@ -18,8 +18,8 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
-from . import data, sources
-from .backend import keras
+from course_lib.backend import keras
+from course_lib.photos import data, sources
 
 SIZE = 48
 SHAPES = ("circle", "square")  # label 0, label 1
@@ -33,10 +33,12 @@ STYLES = {
 def _backgrounds(n: int, rng: np.random.Generator, splits: tuple[str, ...]) -> np.ndarray:
     """``n`` random 48 x 48 crops of the course's shipped photos of ``splits``, as floats."""
     root = sources.sample_dir()
-    photos = np.concatenate([data.load_arrays(split, 2 * SIZE, root=root, limit_per_class=10_000)[0] for split in splits])
+    photos = np.concatenate(
+        [data.load_arrays(split, 2 * SIZE, root=root, limit_per_class=10_000)[0] for split in splits]
+    )
     which = rng.integers(0, len(photos), n)
     rows, cols = rng.integers(0, SIZE + 1, n), rng.integers(0, SIZE + 1, n)
-    return np.stack([photos[w, r:r + SIZE, c:c + SIZE] for w, r, c in zip(which, rows, cols)]).astype("float32")
+    return np.stack([photos[w, r : r + SIZE, c : c + SIZE] for w, r, c in zip(which, rows, cols)]).astype("float32")
 
 
 def _masks(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -44,7 +46,7 @@ def _masks(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     pixels, squares of side radius x sqrt(pi) turned by a random angle."""
     n = len(labels)
     y, x = np.mgrid[:SIZE, :SIZE] + 0.5
-    cy, cx = (rng.uniform(14, SIZE - 14, (2, n))[..., None, None])
+    cy, cx = rng.uniform(14, SIZE - 14, (2, n))[..., None, None]
     radius = rng.uniform(6, 12, n)[:, None, None]
     angle = rng.uniform(0, np.pi / 2, n)[:, None, None]
     u = (x - cx) * np.cos(angle) + (y - cy) * np.sin(angle)
@@ -91,17 +93,19 @@ def small_convnet(seed: int = 0) -> keras.Model:
     (global max pooling: a corner counts wherever it is) and a sigmoid unit, compiled
     (Adam, binary cross-entropy)."""
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([
-        keras.Input((SIZE, SIZE, 3)),
-        keras.layers.Rescaling(1 / 255),
-        keras.layers.Conv2D(32, 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(64, 3, activation="relu"),
-        keras.layers.MaxPooling2D(2),
-        keras.layers.Conv2D(64, 3, activation="relu"),
-        keras.layers.GlobalMaxPooling2D(),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((SIZE, SIZE, 3)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Conv2D(32, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.MaxPooling2D(2),
+            keras.layers.Conv2D(64, 3, activation="relu"),
+            keras.layers.GlobalMaxPooling2D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
@@ -121,8 +125,14 @@ def training_sets(synthetic: int, real: int, *, seed: int = 1) -> dict[str, tupl
     }
 
 
-def compare(sets: Mapping[str, tuple[np.ndarray, np.ndarray]], test: tuple[np.ndarray, np.ndarray], *,
-            steps: int = 900, batch_size: int = 32, seed: int = 0) -> dict[str, float]:
+def compare(
+    sets: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    test: tuple[np.ndarray, np.ndarray],
+    *,
+    steps: int = 900,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> dict[str, float]:
     """Train :func:`small_convnet` on each set for at least ``steps`` gradient steps, whole
     epochs (a small set is seen more often), and return its accuracy on ``test``."""
     found = {}
@@ -143,7 +153,9 @@ def show_examples(per_style: int = 6, *, seed: int = 5) -> plt.Figure:
             ax.imshow(image)
             ax.set_title(SHAPES[int(label)], fontsize=8)
             ax.axis("off")
-        row[0].text(-0.15, 0.5, f"{style}:\n{description}", transform=row[0].transAxes, ha="right", va="center", fontsize=8)
+        row[0].text(
+            -0.15, 0.5, f"{style}:\n{description}", transform=row[0].transAxes, ha="right", va="center", fontsize=8
+        )
     fig.tight_layout()
     fig.subplots_adjust(left=0.22)
     return fig

@@ -18,8 +18,8 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Rectangle
 
-from .backend import keras
-from .explorer import WIDE, FigureExplorer
+from course_lib.backend import keras
+from course_lib.explorer import WIDE, FigureExplorer
 
 # The lecture's example ("Convolution process"): a 7x7 binary image and a 3x3 kernel.
 LECTURE_IMAGE = np.array(
@@ -61,7 +61,7 @@ def cat_image(size: tuple[int, int] = (24, 36)) -> np.ndarray:
 
 @lru_cache(maxsize=4)
 def _cat_image(size: tuple[int, int]) -> np.ndarray:
-    from . import data
+    from course_lib.photos import data
 
     rgb = data.sample_image("chelsea", size).astype("float32") / 255
     return rgb @ np.array([0.299, 0.587, 0.114], dtype="float32")
@@ -226,7 +226,9 @@ def show_pooling(feature_map: np.ndarray, size: int = 2, stride: int | None = No
     x = np.asarray(feature_map, dtype="float32")
     stride = stride or size
     out = pooled(x, size, stride, mode)
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [x.shape[1], max(out.shape[1], 1) * 1.6]})
+    fig, axes = plt.subplots(
+        1, 2, figsize=(10, 4.2), gridspec_kw={"width_ratios": [x.shape[1], max(out.shape[1], 1) * 1.6]}
+    )
     vmin, vmax = float(x.min()), float(x.max())
     draw_grid(axes[0], x, title=f"feature map {x.shape[0]}x{x.shape[1]}", cmap="viridis", vmin=vmin, vmax=vmax)
     if out.size == 0:
@@ -352,8 +354,17 @@ def show_receptive_fields(photo: np.ndarray, fields: dict[str, int]) -> plt.Figu
     ax.imshow(photo.astype("uint8"))
     colours = plt.get_cmap("viridis")(np.linspace(0.15, 0.95, len(fields)))
     for (name, field), colour in zip(fields.items(), colours):
-        ax.add_patch(Rectangle(((width - field) / 2 - 0.5, (height - field) / 2 - 0.5), field, field, fill=False,
-                               edgecolor=colour, linewidth=2.2, label=f"{name}: {field} x {field} pixels"))
+        ax.add_patch(
+            Rectangle(
+                ((width - field) / 2 - 0.5, (height - field) / 2 - 0.5),
+                field,
+                field,
+                fill=False,
+                edgecolor=colour,
+                linewidth=2.2,
+                label=f"{name}: {field} x {field} pixels",
+            )
+        )
     ax.set_xlim(-0.5, width - 0.5)
     ax.set_ylim(height - 0.5, -0.5)
     ax.axis("off")
