@@ -11,14 +11,14 @@ ifdef COURSE_DATA_DIR
 export COURSE_DATA_DIR := $(shell cd "$$COURSE_DATA_DIR" 2>/dev/null && pwd || printf %s "$$COURSE_DATA_DIR")
 endif
 
-.PHONY: help setup test test-browser run release lab update kit backup grade bench hub clean
+.PHONY: help setup lint test test-browser run release lab update kit backup grade bench hub clean
 
 help:
 	@echo "make lab      open your own copy of the notebooks (my-work/, made on first use) in JupyterLab"
 	@echo "make update   after git pull: bring the course's new notebooks into my-work/, beside yours (never overwrites)"
 	@echo "make grade    grade your notebooks in my-work/ (all, or NB=my-work/<name>/<name>.ipynb), hidden tests included"
 	@echo "make run      build the course into build/: every chapter executed, as released (safe to publish; BUILD_ARGS=--solutions adds build/instructor/)"
-	@echo "make test     run the whole test suite (test-browser: only the JupyterLab-in-Chromium tests)"
+	@echo "make test     the formatter and linter (make lint), then the whole test suite (test-browser: only the JupyterLab-in-Chromium tests)"
 	@echo "make kit      the student kit for a laptop class: build/convnet-course-kit.zip (release notebooks + wheel, no solutions)"
 	@echo "make backup   one archive of the class's records: gradebook, submissions, feedback, grades (BACKUP_ARGS=\"--exchange DIR\" on a hub)"
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
@@ -34,7 +34,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+test: lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-browser: $(STAMP)

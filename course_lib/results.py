@@ -33,7 +33,8 @@ class BookFigure:
     third_edition_test: float
 
     def __str__(self) -> str:
-        return f"{self.first_edition:.0%} {self.first_edition_split} (1st ed.), {self.third_edition_test:.1%} test (3rd ed.)"
+        first = f"{self.first_edition:.0%} {self.first_edition_split} (1st ed.)"
+        return f"{first}, {self.third_edition_test:.1%} test (3rd ed.)"
 
 
 #: The methods the course measures on cats vs dogs, in the order of the lecture, with

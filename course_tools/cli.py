@@ -164,37 +164,45 @@ def _hub(args: argparse.Namespace) -> int:
     os.execvpe(command[0], command, env)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="convnet-course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--course", help="the course folder (default: found from the working folder)")
-    commands = parser.add_subparsers(dest="command", required=True)
-
+def _add_update(commands) -> None:
+    """``convnet-course update``."""
     update = commands.add_parser(
         "update", help=f"make or update your own copy of the notebooks in {workcopy.WORK}/ (never overwrites your work)"
     )
     update.set_defaults(run=_update)
 
+
+def _add_grade(commands) -> None:
+    """``convnet-course grade``."""
     grade = commands.add_parser("grade", help="grade your own notebook(s), hidden tests included")
     grade.add_argument(
         "notebooks",
         nargs="*",
-        help=f"e.g. {workcopy.WORK}/01-convnet-basics/01-convnet-basics.ipynb (default: each chapter in {workcopy.WORK}/)",
+        help=f"e.g. {workcopy.WORK}/01-convnet-basics/01-convnet-basics.ipynb "
+        f"(default: each chapter in {workcopy.WORK}/)",
     )
     grade.add_argument("--assignment", help="which assignment (default: from the notebook's folder or name)")
     grade.set_defaults(run=_grade)
 
+
+def _add_release(commands) -> None:
+    """``convnet-course release``."""
     release = commands.add_parser("release", help="regenerate notebooks/ from solutions/ with nbgrader")
     release.add_argument("assignments", nargs="*", help="assignment names (default: all)")
     release.set_defaults(run=_release)
 
+
+def _add_kit(commands) -> None:
+    """``convnet-course kit``."""
     kit = commands.add_parser(
         "kit", help="build the student kit: release notebooks and the course's wheel, no solutions"
     )
     kit.add_argument("--out", help="output folder (default: build/kit; the zip lands beside it)")
     kit.set_defaults(run=_kit)
 
+
+def _add_backup(commands) -> None:
+    """``convnet-course backup``."""
     backup = commands.add_parser(
         "backup", help="one archive of the gradebook, submissions, feedback, grades (and the hub's exchange)"
     )
@@ -202,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     backup.add_argument("--exchange", help="nbgrader's exchange to include (on make hub's machine: <state>/exchange)")
     backup.set_defaults(run=_backup)
 
+
+def _add_collect(commands) -> None:
+    """``convnet-course collect``."""
     collect = commands.add_parser("collect", help="copy students' notebooks from a folder or zip into submitted/")
     collect.add_argument("assignment")
     collect.add_argument("source", help="a folder or .zip: one folder per student, or files <student>_<name>.ipynb")
@@ -213,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     collect.set_defaults(run=_collect)
 
+
+def _add_autograde(commands) -> None:
+    """``convnet-course autograde``."""
     autograde = commands.add_parser("autograde", help="autograde every submission of an assignment, W at a time")
     autograde.add_argument("assignment")
     autograde.add_argument("students", nargs="*", help="only these students (default: all in submitted/)")
@@ -233,6 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     autograde.set_defaults(run=_autograde)
 
+
+def _add_hub(commands) -> None:
+    """``convnet-course hub``."""
     hub = commands.add_parser("hub", help="set up and run a class's JupyterHub on this machine (as root)")
     hub.add_argument("--instructor", default="instructor", help="the instructor's account (default: instructor)")
     hub.add_argument(
@@ -270,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     hub.set_defaults(run=_hub)
 
+
+def _add_build(commands) -> None:
+    """``convnet-course build``."""
     build = commands.add_parser(
         "build", help="execute every chapter into build/: the lesson as released (HTML + results.json)"
     )
@@ -282,7 +302,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     build.set_defaults(run=_build)
 
-    args = parser.parse_args(argv)
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``convnet-course`` command line: one subcommand per job."""
+    parser = argparse.ArgumentParser(
+        prog="convnet-course", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--course", help="the course folder (default: found from the working folder)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    learner = (_add_update, _add_grade)
+    instructor = (_add_release, _add_kit, _add_backup, _add_collect, _add_autograde, _add_hub, _add_build)
+    for add in learner + instructor:
+        add(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if data_dir := os.environ.get("COURSE_DATA_DIR"):  # the kernels start in each notebook's folder
         os.environ["COURSE_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
     try:

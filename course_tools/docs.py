@@ -75,7 +75,8 @@ def hub_sizing(bench: Bench) -> str:
         f"A student running the chapters one after another on the shipped photos, as the hub's servers do, peaked at "
         f"**{need} GB** (one chapter's kernel and the process running it; {_where(bench, 'hub_memory')}). A server "
         "holds a kernel per open notebook: a student who keeps two chapters running needs about twice that. So "
-        f"`--mem-limit 4G` (the default) {'holds' if need < 4 else 'is too little for'} one chapter at a time, and a machine with 64 GB holds about "
+        f"`--mem-limit 4G` (the default) {'holds' if need < 4 else 'is too little for'} one chapter at a time, "
+        "and a machine with 64 GB holds about "
         f"{int(60 // max(need, 0.1))} students working at once (4 GB left to the system and the hub)."
     )
 

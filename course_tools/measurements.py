@@ -70,7 +70,9 @@ SPECS: dict[str, dict[str, dict[str, str]]] = {
             "filter_steps": "filter_steps",
             "occlusion_seconds": "round(occlusion_seconds, 2)",
             "method_ms": "{name: round(ms, 1) for name, ms in method_ms.items()}",
-            "faithfulness": "{name: {k: round(v, 4) for k, v in row.items()} for name, row in faithfulness_table.items()}",
+            "faithfulness": (
+                "{name: {k: round(v, 4) for k, v in row.items()} for name, row in faithfulness_table.items()}"
+            ),
             "faithfulness_steps": "steps",
         },
     },

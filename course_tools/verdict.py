@@ -110,8 +110,9 @@ class Kernel:
             exercise, references, builds_on = open_guard
             guard_names = (exercise, [f"{r.__module__}:{r.__qualname__}" for r in references], list(builds_on))
         code = (
-            f"__import__('course_lib.exercises.remote', fromlist=['serve']).serve({name!r}, {str(self.inbox / exchange)!r}, "
-            f"{str(self.outbox / exchange)!r}, {guard_names!r}, lookup={lookup!r})"
+            "__import__('course_lib.exercises.remote', fromlist=['serve'])"
+            f".serve({name!r}, {str(self.inbox / exchange)!r}, {str(self.outbox / exchange)!r}, "
+            f"{guard_names!r}, lookup={lookup!r})"
         )
         try:
             self.client.execute_interactive(

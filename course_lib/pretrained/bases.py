@@ -61,33 +61,60 @@ def _imagenet_state_dict() -> dict[str, np.ndarray]:
     return state
 
 
-def _conv_bn(
-    x,
-    filters: int | None,
-    kernel_size: int,
-    strides: int,
-    prefix: str,
-    suffix: str,
-    activation: bool,
-    plan: list,
-    torch_conv: str,
-    torch_bn: str,
-):
-    """Conv (or depthwise conv when ``filters`` is None), batch norm and optional ReLU6."""
-    if filters is None:
-        conv = layers.DepthwiseConv2D(kernel_size, strides, padding="same", use_bias=False, name=f"{prefix}dwconv")
-        plan.append((conv, torch_conv, "depthwise"))
-    else:
-        conv = layers.Conv2D(
-            filters, kernel_size, strides, padding="same", use_bias=False, name=f"{prefix}{suffix}conv"
-        )
-        plan.append((conv, torch_conv, "conv"))
-    bn = layers.BatchNormalization(epsilon=_BN_EPSILON, momentum=_BN_MOMENTUM, name=f"{prefix}{suffix}bn")
-    plan.append((bn, torch_bn, "bn"))
-    x = bn(conv(x))
-    if activation:
-        x = layers.Activation("relu6", name=f"{prefix}{suffix}activation")(x)
-    return x
+class _Builder:
+    """Builds EfficientNet-Lite0's layers in Keras, noting for each one the PyTorch tensors
+    its weights come from (``plan``: (layer, PyTorch name, kind))."""
+
+    def __init__(self) -> None:
+        self.plan: list = []
+
+    def conv_bn(self, x, filters: int | None, kernel: int, stride: int, name: str, torch: tuple[str, str], relu6=True):
+        """Conv (depthwise when ``filters`` is None), batch norm and optionally ReLU6;
+        ``torch``: the PyTorch names of the conv and of the batch norm."""
+        if filters is None:
+            conv = layers.DepthwiseConv2D(kernel, stride, padding="same", use_bias=False, name=f"{name}dwconv")
+        else:
+            conv = layers.Conv2D(filters, kernel, stride, padding="same", use_bias=False, name=f"{name}conv")
+        bn = layers.BatchNormalization(epsilon=_BN_EPSILON, momentum=_BN_MOMENTUM, name=f"{name}bn")
+        self.plan += [(conv, torch[0], "depthwise" if filters is None else "conv"), (bn, torch[1], "bn")]
+        x = bn(conv(x))
+        return layers.Activation("relu6", name=f"{name}activation")(x) if relu6 else x
+
+    def block(self, x, index: int, name: str, channels: int, kernel: int, stride: int, expansion: int, out: int):
+        """One inverted-residual block: expand (1x1), depthwise, project (1x1), and the
+        shortcut where the shape allows it."""
+        torch = f"_blocks.{index}."
+        shortcut = x
+        if expansion != 1:
+            x = self.conv_bn(x, channels * expansion, 1, 1, f"{name}expand_", (f"{torch}_expand_conv", f"{torch}_bn0"))
+        x = self.conv_bn(x, None, kernel, stride, name, (f"{torch}_depthwise_conv", f"{torch}_bn1"))
+        x = self.conv_bn(x, out, 1, 1, f"{name}project_", (f"{torch}_project_conv", f"{torch}_bn2"), relu6=False)
+        return layers.Add(name=f"{name}add")([x, shortcut]) if stride == 1 and channels == out else x
+
+    def blocks(self, x):
+        """The seven stages of :data:`_STAGES`, block after block."""
+        channels, index = 32, 0
+        for stage, (kernel, first_stride, expansion, out, repeats) in enumerate(_STAGES, 1):
+            for repeat in range(repeats):
+                name = f"block{stage}{chr(ord('a') + repeat)}_"
+                stride = first_stride if repeat == 0 else 1
+                x = self.block(x, index, name, channels, kernel, stride, expansion, out)
+                channels, index = out, index + 1
+        return x
+
+    def top(self, x, include_top: bool, pooling: str | None, classifier_activation: str | None):
+        """The ImageNet classifier (pooling, dropout, dense), or the base's optional pooling."""
+        if include_top:
+            x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+            x = layers.Dropout(0.2, name="top_dropout")(x)
+            dense = layers.Dense(NUM_CLASSES, activation=classifier_activation, name="predictions")
+            self.plan.append((dense, "_fc", "dense"))
+            return dense(x)
+        if pooling == "avg":
+            return layers.GlobalAveragePooling2D(name="avg_pool")(x)
+        if pooling == "max":
+            return layers.GlobalMaxPooling2D(name="max_pool")(x)
+        return x
 
 
 def _load_imagenet_weights(plan: list, skip: tuple[str, ...]) -> None:
@@ -150,66 +177,17 @@ def efficientnet_lite0(
     if include_top and pooling is not None:
         raise ValueError("pooling applies only to the convolutional base (include_top=False)")
 
-    plan: list = []
+    build = _Builder()
     inputs = keras.Input(shape=(image_size, image_size, 3))
     x = inputs
     if include_preprocessing:
         x = layers.Rescaling(1 / 128, offset=-127 / 128, name="rescaling")(x)
-    x = _conv_bn(x, 32, 3, 2, "stem_", "", True, plan, "_conv_stem", "_bn0")
-
-    channels, index = 32, 0
-    for stage, (kernel, first_stride, expansion, out_channels, repeats) in enumerate(_STAGES, 1):
-        for repeat in range(repeats):
-            prefix, torch_prefix = f"block{stage}{chr(ord('a') + repeat)}_", f"_blocks.{index}."
-            stride = first_stride if repeat == 0 else 1
-            shortcut = x
-            if expansion != 1:
-                x = _conv_bn(
-                    x,
-                    channels * expansion,
-                    1,
-                    1,
-                    prefix,
-                    "expand_",
-                    True,
-                    plan,
-                    torch_prefix + "_expand_conv",
-                    torch_prefix + "_bn0",
-                )
-            x = _conv_bn(
-                x, None, kernel, stride, prefix, "", True, plan, torch_prefix + "_depthwise_conv", torch_prefix + "_bn1"
-            )
-            x = _conv_bn(
-                x,
-                out_channels,
-                1,
-                1,
-                prefix,
-                "project_",
-                False,
-                plan,
-                torch_prefix + "_project_conv",
-                torch_prefix + "_bn2",
-            )
-            if stride == 1 and channels == out_channels:
-                x = layers.Add(name=f"{prefix}add")([x, shortcut])
-            channels, index = out_channels, index + 1
-
-    x = _conv_bn(x, 1280, 1, 1, "top_", "", True, plan, "_conv_head", "_bn1")
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dropout(0.2, name="top_dropout")(x)
-        dense = layers.Dense(NUM_CLASSES, activation=classifier_activation, name="predictions")
-        plan.append((dense, "_fc", "dense"))
-        x = dense(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
-    model = keras.Model(inputs, x, name=name)
-
+    x = build.conv_bn(x, 32, 3, 2, "stem_", ("_conv_stem", "_bn0"))
+    x = build.blocks(x)
+    x = build.conv_bn(x, 1280, 1, 1, "top_", ("_conv_head", "_bn1"))
+    model = keras.Model(inputs, build.top(x, include_top, pooling, classifier_activation), name=name)
     if weights == "imagenet":
-        _load_imagenet_weights(plan, skip=() if include_top else ("_fc.weight", "_fc.bias"))
+        _load_imagenet_weights(build.plan, skip=() if include_top else ("_fc.weight", "_fc.bias"))
     return model
 
 

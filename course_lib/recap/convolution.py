@@ -2,7 +2,8 @@
 receptive fields, pictures.
 
 Serves the lecture sections "Convolution process", "Hyperparameters", "Pooling process"
-and "ConvNet architecture" (the spatial hierarchy: book chapter 5.1). The widgets and figures of chapter 1 are built on these functions.
+and "ConvNet architecture" (the spatial hierarchy: book chapter 5.1). The widgets and
+figures of chapter 1 are built on these functions.
 Feature maps and pooled maps are computed here with Keras ops, i.e. exactly what a
 ``Conv2D`` or ``MaxPooling2D`` layer computes; writing them in NumPy is the student's job.
 """

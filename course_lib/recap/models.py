@@ -171,7 +171,8 @@ class ScratchSchedule:
 
     def describe(self) -> str:
         return (
-            f"{self.image_size} px, {self.epochs} epochs of Adam (peak {self.peak:g} after {self.warmup_epochs}, cosine to 0), "
+            f"{self.image_size} px, {self.epochs} epochs of Adam "
+            f"(peak {self.peak:g} after {self.warmup_epochs}, cosine to 0), "
             f"batch {self.batch_size}, flip + rotation {self.rotation:g} + zoom {self.zoom:g}"
             + (f" + shift {self.translation:g}" if self.translation else "")
             + ", dropout 0.5"

@@ -142,7 +142,8 @@ def activation_explorer(images: Mapping[str, np.ndarray], activations: Mapping[s
     for layer_name, maps in activations.items():
         if np.ndim(maps) != 4 or len(maps) != len(names):
             raise ValueError(
-                f"activations[{layer_name!r}] should have shape ({len(names)}, height, width, channels), got {np.shape(maps)}"
+                f"activations[{layer_name!r}] should have shape ({len(names)}, height, width, channels), "
+                f"got {np.shape(maps)}"
             )
     layer_names = list(activations)
     controls = {

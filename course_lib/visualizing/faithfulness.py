@@ -299,8 +299,8 @@ def table_markdown(table: Mapping[str, Mapping[str, float]]) -> str:
     """:func:`areas` as a Markdown table, best deletion first, each method beside its
     cells in a random order."""
     lines = [
-        "| method | deletion (lower is better) | its cells shuffled | insertion (higher is better) | its cells shuffled "
-        "| beats random in both |",
+        "| method | deletion (lower is better) | its cells shuffled | insertion (higher is better) "
+        "| its cells shuffled | beats random in both |",
         "|---|---:|---:|---:|---:|---|",
     ]
     for name, row in sorted(table.items(), key=lambda item: item[1]["deletion"]):

@@ -11,6 +11,7 @@ everything here is written with ``keras.ops`` and NumPy.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as ipw
@@ -29,15 +30,27 @@ ops = keras.ops
 HEATMAP_CMAP = "inferno"
 
 
+def class_logit(logits, class_index):
+    """The score a heatmap explains (the *target*, as pytorch-grad-cam calls it): the logit
+    of class ``class_index`` for each image, ``(batch,)``. A model with one sigmoid unit
+    (cats vs dogs) has two classes: 1, its unit, and 0, minus its unit."""
+    if logits.shape[-1] == 1:
+        return ops.where(ops.equal(class_index, 1), logits[:, 0], -logits[:, 0])
+    return ops.take(logits, class_index, axis=1)
+
+
+Target = Callable[[object, object], object]  # (logits (batch, classes), class index) -> scores (batch,)
+
+
 class ClassActivationMap:
     """What the class-activation methods share (5.4, "Visualizing heatmaps of class
     activation"): the output of one conv layer of a classifier, its channels weighted and
     summed, through a ReLU, scaled to a maximum of 1. Each method is a small subclass that
     says how to weight the channels (:meth:`channel_weights`).
 
-    The class score is the classifier's *logit*: the last (Dense) layer before its softmax
-    or sigmoid, whose gradients do not vanish when the model is sure. A model with one
-    sigmoid unit (cats vs dogs) has two classes: 1 (its unit) and 0 (minus its unit).
+    The score a map explains is ``target(logits, class_index)``, by default
+    :func:`class_logit`: the classifier's *logit*, before its softmax or sigmoid, whose
+    gradients do not vanish when the model is sure.
 
     The model is built and compiled once; each call then costs one forward and one
     backward pass. With ``compile=False`` nothing is traced: a single map costs less so.
@@ -45,13 +58,16 @@ class ClassActivationMap:
 
     method = "class activation map"
 
-    def __init__(self, model: keras.Model, layer_name: str, *, compile: bool = True) -> None:
+    def __init__(
+        self, model: keras.Model, layer_name: str, *, compile: bool = True, target: Target | None = None
+    ) -> None:
         last = model.layers[-1]
         if not isinstance(last, keras.layers.Dense):
             raise ValueError(
                 f"{self.method} needs a classifier ending in a Dense layer; {model.name} ends in {type(last).__name__}"
             )
         self.layer_name = layer_name
+        self.target = target or class_logit
         self.classes = int(last.units)
         self._last = last
         self._model = _sub_model(model, layer_name)
@@ -67,9 +83,7 @@ class ClassActivationMap:
 
     def _class_score(self, images, class_index):
         features, logits = self.logits(images)
-        if self.classes == 1:  # one sigmoid unit: class 1 is the unit, class 0 its opposite
-            return features, ops.where(ops.equal(class_index, 1), logits[:, 0], -logits[:, 0])
-        return features, ops.take(logits, class_index, axis=1)
+        return features, self.target(logits, class_index)
 
     def scores(self, images: np.ndarray, class_index: int) -> np.ndarray:
         """The class score (logit) of each image of a batch, ``(n,)``: forward passes only."""
@@ -93,9 +107,8 @@ class ClassActivationMap:
         features, _, grads = backend.feature_gradients(
             self._class_score, images, ops.convert_to_tensor(class_index, "int32")
         )
-        return ops.convert_to_numpy(ops.cast(features, "float32"))[0], ops.convert_to_numpy(ops.cast(grads, "float32"))[
-            0
-        ]
+        as_numpy = [ops.convert_to_numpy(ops.cast(values, "float32"))[0] for values in (features, grads)]
+        return as_numpy[0], as_numpy[1]
 
     def __call__(self, image: np.ndarray, class_index: int) -> np.ndarray:
         """The heatmap ``(h, w)`` in 0..1 of one image (0..255 RGB at the model's size)
@@ -295,9 +308,7 @@ def explain(
     maps = {}
     for name in methods:
         if name == "occlusion":
-            cam = GradCam(model, layer_name, compile=False)
-            drops = occlusion(lambda batch: cam.scores(batch, class_index), image, *occlusion_patch(np.shape(image)))
-            maps[name] = share_of_peak(drops)
+            maps[name] = occlusion_map(GradCam(model, layer_name, compile=False), image, class_index)
         else:
             maps[name] = METHODS[name](model, layer_name, compile=False)(image, class_index)
     return maps
@@ -346,10 +357,20 @@ def occlusion(
     tops = range(0, image.shape[0] - patch + 1, stride)
     lefts = range(0, image.shape[1] - patch + 1, stride)
     hidden = np.repeat(image[np.newaxis], len(tops) * len(lefts), axis=0)
-    for n, (top, left) in enumerate((t, l) for t in tops for l in lefts):
+    for n, (top, left) in enumerate(itertools.product(tops, lefts)):
         hidden[n, top : top + patch, left : left + patch] = fill
     drops = np.asarray(score(image[np.newaxis]))[0] - np.asarray(score(hidden))
     return drops.reshape(len(tops), len(lefts))
+
+
+def occlusion_map(scorer: ClassActivationMap, image: np.ndarray, class_index: int) -> np.ndarray:
+    """Occlusion's 0..1 map of ``image`` for ``class_index``, on the class score of
+    ``scorer``'s model, with :func:`occlusion_patch`'s patches."""
+
+    def score(batch: np.ndarray) -> np.ndarray:
+        return scorer.scores(batch, class_index)
+
+    return share_of_peak(occlusion(score, image, *occlusion_patch(np.shape(image))))
 
 
 def show_occlusion_vs_grad_cam(
@@ -399,29 +420,8 @@ def grad_cam_explorer(
     if inputs is None:
         height, width = model.input_shape[1:3]
         inputs = {name: resize(photo, (height or size, width or size)) for name, photo in images.items()}
-    cams: dict[tuple[str, str], ClassActivationMap] = {}
-
-    def cam(method: str, layer: str) -> ClassActivationMap:
-        if (method, layer) not in cams:
-            cams[method, layer] = METHODS.get(method, GradCam)(model, layer)
-        return cams[method, layer]
-
-    first = cam("Grad-CAM", layer_names[0])
-    n_classes = max(first.classes, 2)
-    class_names = list(class_names or (["cat", "dog"] if first.classes == 1 else [str(i) for i in range(n_classes)]))
-    choices: dict[str, list[tuple[str, int]]] = {}
-    for name, batch in inputs.items():
-        _, logits = first.logits(np.asarray(batch, "float32")[np.newaxis])
-        logits = keras.ops.convert_to_numpy(logits)[0]
-        if first.classes == 1:
-            p_one = 1 / (1 + np.exp(-logits[0]))
-            probabilities = np.array([1 - p_one, p_one])
-        else:
-            probabilities = np.exp(logits - logits.max())
-            probabilities /= probabilities.sum()
-        best = np.argsort(probabilities)[::-1][: min(top, n_classes)]
-        choices[name] = [(f"{class_names[i]} ({probabilities[i]:.0%})", int(i)) for i in best]
-
+    maps = _HeatmapCache(model, inputs, layer_names[0])
+    choices = {name: maps.top_classes(name, class_names, top) for name in inputs}
     names = list(images)
 
     def methods_on(layer: str) -> list[str]:
@@ -433,7 +433,6 @@ def grad_cam_explorer(
         "layer": ipw.Dropdown(options=list(layer_names), description="layer"),
         "method": ipw.Dropdown(options=methods_on(layer_names[0]), description="method"),
     }
-    heatmaps: dict[tuple[str, int, str, str], np.ndarray] = {}
 
     def on_image(change: dict) -> None:
         controls["class_index"].options = choices[change["new"]]  # selects that image's top class
@@ -448,38 +447,72 @@ def grad_cam_explorer(
     controls["image"].observe(on_image, names="value")
     controls["layer"].observe(on_layer, names="value")
 
-    def heatmap_of(image: str, class_index: int, layer: str, method: str) -> np.ndarray:
-        if method == "occlusion":
-            layer = ""
-        key = (image, class_index, layer, method)
-        if key not in heatmaps:
-            if method == "occlusion":
-                score = first
-                drops = occlusion(
-                    lambda batch: score.scores(batch, class_index),
-                    inputs[image],
-                    *occlusion_patch(np.shape(inputs[image])),
-                )
-                heatmaps[key] = share_of_peak(drops)
-            else:
-                heatmaps[key] = cam(method, layer)(inputs[image], class_index)
-        return heatmaps[key]
-
     def draw(image: str, class_index: int, layer: str, method: str) -> plt.Figure:
         if class_index not in dict(choices[image]).values():  # between two redraws of a change of image
             class_index = choices[image][0][1]
-        heatmap = heatmap_of(image, class_index, layer, method)
-        photo = np.asarray(images[image])
         label = next(text for text, index in choices[image] if index == class_index)
-        fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.8))
-        axes[0].imshow(overlay(photo, heatmap))
-        axes[0].set_title(f"{image}: where is '{label}'?", fontsize=10)
-        draw_heatmap(axes[1], heatmap, photo.shape)
         where = "patches of the photo" if method == "occlusion" else layer
-        axes[1].set_title(f"{method} on {where} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=10)
-        for ax in axes:
-            ax.axis("off")
-        fig.tight_layout()
-        return fig
+        heatmap = maps.heatmap(image, class_index, layer, method)
+        return _photo_and_heatmap(
+            np.asarray(images[image]), heatmap, f"{image}: where is '{label}'?", f"{method} on {where}"
+        )
 
     return FigureExplorer(draw, controls)
+
+
+class _HeatmapCache:
+    """The explorer's maps: one class-activation map per method and layer, built on first
+    use, and each heatmap computed the first time it is asked for."""
+
+    def __init__(self, model: keras.Model, inputs: Mapping[str, np.ndarray], first_layer: str) -> None:
+        self.model, self.inputs = model, inputs
+        self._cams: dict[tuple[str, str], ClassActivationMap] = {}
+        self._maps: dict[tuple[str, int, str, str], np.ndarray] = {}
+        self.scorer = self.cam("Grad-CAM", first_layer)
+
+    def cam(self, method: str, layer: str) -> ClassActivationMap:
+        if (method, layer) not in self._cams:
+            self._cams[method, layer] = METHODS.get(method, GradCam)(self.model, layer)
+        return self._cams[method, layer]
+
+    def top_classes(self, image: str, class_names: Sequence[str] | None, top: int) -> list[tuple[str, int]]:
+        """The ``top`` classes of ``image`` by probability, as (label with probability, index)."""
+        _, logits = self.scorer.logits(np.asarray(self.inputs[image], "float32")[np.newaxis])
+        probabilities = _probabilities(keras.ops.convert_to_numpy(logits)[0])
+        if class_names is None:  # one sigmoid unit: cats vs dogs
+            class_names = ["cat", "dog"] if self.scorer.classes == 1 else [str(i) for i in range(len(probabilities))]
+        best = np.argsort(probabilities)[::-1][: min(top, len(probabilities))]
+        return [(f"{class_names[i]} ({probabilities[i]:.0%})", int(i)) for i in best]
+
+    def heatmap(self, image: str, class_index: int, layer: str, method: str) -> np.ndarray:
+        """``method``'s 0..1 map of ``image`` for ``class_index`` (occlusion: on no layer)."""
+        key = (image, class_index, "" if method == "occlusion" else layer, method)
+        if key not in self._maps:
+            photo = self.inputs[image]
+            if method == "occlusion":
+                self._maps[key] = occlusion_map(self.scorer, photo, class_index)
+            else:
+                self._maps[key] = self.cam(method, layer)(photo, class_index)
+        return self._maps[key]
+
+
+def _probabilities(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities from one image's logits; one sigmoid unit gives two classes."""
+    if len(logits) == 1:
+        p_one = 1 / (1 + np.exp(-logits[0]))
+        return np.array([1 - p_one, p_one])
+    exp = np.exp(logits - logits.max())
+    return exp / exp.sum()
+
+
+def _photo_and_heatmap(photo: np.ndarray, heatmap: np.ndarray, title: str, method: str) -> plt.Figure:
+    """The heatmap over the photo, and alone, with a colour bar: the explorer's figure."""
+    fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.8))
+    axes[0].imshow(overlay(photo, heatmap))
+    axes[0].set_title(title, fontsize=10)
+    draw_heatmap(axes[1], heatmap, photo.shape)
+    axes[1].set_title(f"{method} ({heatmap.shape[0]}x{heatmap.shape[1]})", fontsize=10)
+    for ax in axes:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

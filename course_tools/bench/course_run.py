@@ -68,7 +68,8 @@ def pretrained_runs(runs: int = 3) -> dict:
 
     if data.source().is_sample:
         return {
-            "skipped": "needs the book's photos (set COURSE_DATA_DIR): the course's sample is too small to tell runs apart"
+            "skipped": "needs the book's photos (set COURSE_DATA_DIR): "
+            "the course's sample is too small to tell runs apart"
         }
     env = {k: v for k, v in os.environ.items() if k not in ("COURSE_FAST", "NBGRADER_EXECUTION")}
     rows = []

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+_SIMD = {16: "AVX-512", 8: "AVX2", 4: "SSE"}  # fp32 lanes per instruction
 ROOT = Path(__file__).resolve().parents[2]  # the checkout measured
 
 
@@ -32,7 +33,7 @@ def cpu() -> dict:
         "peak_gflops": round(cores * mhz / 1000 * flops_per_cycle, 1),
         "assumptions": (
             f"{cores} cores x {mhz / 1000:.2f} GHz (the clock /proc/cpuinfo reports; turbo not counted) x "
-            f"{fma_units} FMA units x {lanes} fp32 lanes ({'AVX-512' if lanes == 16 else 'AVX2' if lanes == 8 else 'SSE'}) "
+            f"{fma_units} FMA units x {lanes} fp32 lanes ({_SIMD[lanes]}) "
             "x 2 flops per FMA"
         ),
     }

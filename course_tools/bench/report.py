@@ -77,7 +77,8 @@ def _subsets_markdown(results: dict) -> list[str]:
     if "skipped" in run:
         return lines
     lines += [
-        f"Chapter 2's section 5 at {run['image_size']} px on {run['subsets']} random subsets of {run['training_photos']} "
+        f"Chapter 2's section 5 at {run['image_size']} px on {run['subsets']} random subsets of "
+        f"{run['training_photos']} "
         f"training photos (a new subset per seed): fresh heads for {run['epochs']} epochs of Adam at 1e-3, fine-tuning "
         f"{run['fine_tune_epochs']} more at 1e-5 from block7a; test accuracy averaged with mirror images, "
         "mean [range].",
@@ -97,9 +98,9 @@ def _pretrained_markdown(results: dict) -> list[str]:
     if "rows" not in run:
         return lines
     lines += [
-        "Chapter 2 in full mode, built afresh each time (`bench.course_run.pretrained_runs`). The notebook fixes the seeds of the "
-        "photos' order and of the augmentation and leaves the heads' initial weights unseeded: the range is the "
-        "spread of that alone, narrower than over every seed.",
+        "Chapter 2 in full mode, built afresh each time (`bench.course_run.pretrained_runs`). "
+        "The notebook fixes the seeds of the photos' order and of the augmentation and leaves the heads' "
+        "initial weights unseeded: the range is the spread of that alone, narrower than over every seed.",
         "",
         "| run | seconds | " + " | ".join(recorded.METHODS[k][0] for k in PRETRAINED) + " |",
         "|---|---|" + "---|" * len(PRETRAINED),
@@ -186,7 +187,8 @@ def _experiments_markdown(measured: dict) -> list[str]:
         row = measured["feature_extraction_augmented"]
         lines += [
             "",
-            f"With all 2,000 photos, a fresh head for {row['epochs']} epoch: {row['test_accuracy']:.1%} behind augmentation, "
+            f"With all 2,000 photos, a fresh head for {row['epochs']} epoch: "
+            f"{row['test_accuracy']:.1%} behind augmentation, "
             f"{row['same_budget_features_accuracy']:.1%} on the saved features (the same budget).",
         ]
     if "data_shift" in measured:
@@ -271,8 +273,8 @@ def _hub_memory_markdown(results: dict) -> list[str]:
     run, lines = _section(results, "hub_memory", "## A student's server on a class hub: memory")
     return lines + [
         "The whole course in full mode on the photos the course ships (`COURSE_DATA=sample`, as `make hub`'s servers "
-        f"run it), one chapter after another (`bench.course_run.course`): peak memory **{run['peak_memory_gb']} GB**, the build "
-        "and its kernel together."
+        "run it), one chapter after another (`bench.course_run.course`): "
+        f"peak memory **{run['peak_memory_gb']} GB**, the build and its kernel together."
     ]
 
 
@@ -384,7 +386,11 @@ def _class_grading_markdown(results: dict) -> list[str]:
         "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['workers']} | {r['seconds']} | {r['per_minute']} | {r['seconds_each']} | {r['graded']} | {r['full_marks']} |"
+        "| "
+        + " | ".join(
+            str(r[key]) for key in ("workers", "seconds", "per_minute", "seconds_each", "graded", "full_marks")
+        )
+        + " |"
         for r in c["rows"]
     ]
     first, last = c["rows"][0]["workers"], c["rows"][-1]["workers"]

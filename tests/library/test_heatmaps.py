@@ -52,6 +52,27 @@ def test_grad_cam_of_a_sigmoid_model_has_two_opposite_classes():
         heatmaps.GradCam(keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Conv2D(2, 3)]), "conv2d")
 
 
+def test_the_score_a_map_explains_is_a_small_target(tiny_classifier):
+    """As in pytorch-grad-cam: a target other than the class logit (here the sum of two
+    classes' logits) gives the map of that score, through the same passes."""
+    image = np.random.default_rng(3).uniform(0, 255, (6, 8, 3)).astype("float32")
+
+    def two_classes(logits, class_index):
+        return heatmaps.class_logit(logits, class_index) + heatmaps.class_logit(logits, 3)
+
+    both = heatmaps.GradCam(tiny_classifier, "conv", compile=False, target=two_classes)
+    _, scores = both.batch(image[None], 1)
+    _, one = heatmaps.GradCam(tiny_classifier, "conv").batch(image[None], 1)
+    _, three = heatmaps.GradCam(tiny_classifier, "conv").batch(image[None], 3)
+    np.testing.assert_allclose(scores, one + three, rtol=1e-5)
+    features = keras.Model(tiny_classifier.inputs[0], tiny_classifier.get_layer("conv").output).predict(
+        image[None], verbose=0
+    )[0]
+    kernel = tiny_classifier.get_layer("dense").kernel.numpy()
+    expected = np.maximum((features * (kernel[:, 1] + kernel[:, 3]) / 48).sum(axis=-1), 0)
+    np.testing.assert_allclose(both(image, 1), expected / expected.max(), atol=1e-5)
+
+
 def test_grad_cam_peaks_on_chelseas_head(imagenet_model):
     photo = data.sample_image("chelsea")
     cam = heatmaps.GradCam(imagenet_model, "top_activation")
