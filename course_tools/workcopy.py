@@ -12,6 +12,9 @@ changed. ``my-work/.release/`` keeps the release each notebook was made from, to
 
 from __future__ import annotations
 
+import ast
+import importlib.util
+import re
 import shutil
 import time
 from pathlib import Path
@@ -73,7 +76,7 @@ def bring(source: Path, target: Path, items: list[Path], label: str, aside: str 
             changed = _changes(given, path) if given.exists() else ""
             lines.append(
                 f"changed in the course: {label}/{relative} is yours and kept; the new version is "
-                f"{label}/{beside.relative_to(target)}{changed}"
+                f"{label}/{beside.relative_to(target)}{changed}{_stale_imports(mine)}"
             )
         _copy(path, given)
     return lines
@@ -115,3 +118,63 @@ def _changes(old: Path, new: Path) -> str:
 
 def _key(cell: nbformat.NotebookNode) -> tuple[str, str]:
     return cell.cell_type, cell.source
+
+
+def _stale_imports(notebook: Path) -> str:
+    """``"; ... imports ..."`` naming what a learner's notebook takes from ``course_lib``
+    that the installed course no longer has (a module moved or renamed), so that they know
+    to copy the new version's imports; "" when everything it imports is there."""
+    if notebook.suffix != ".ipynb":
+        return ""
+    stale = []
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        try:
+            tree = ast.parse(cell.source) if cell.cell_type == "code" else None
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree) if tree else ():
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "course_lib":
+                stale += [f"{node.module}.{a.name}" for a in node.names if not _has(node.module, a.name, cell.source)]
+    if not stale:
+        return ""
+    return (
+        f"; yours imports what the course has moved or renamed ({', '.join(sorted(set(stale)))}): "
+        "copy the imports of the new version's first code cell into yours"
+    )
+
+
+def _has(module: str, name: str, code: str) -> bool:
+    """Whether ``from module import name`` works with the installed course, and, where
+    ``name`` is a package, whether the names ``code`` takes from it (``name.x``) are there."""
+    spec = importlib.util.find_spec(module)
+    if spec is None:
+        return False
+    if spec.submodule_search_locations is None:  # a module: the names it defines at its top
+        return name in _top_names(Path(spec.origin))
+    found = importlib.util.find_spec(f"{module}.{name}")
+    if found is None:
+        return name in _top_names(Path(spec.origin))
+    if found.submodule_search_locations is None:
+        return True
+    used = set(re.findall(rf"(?<![\w.]){re.escape(name)}\.(\w+)", code))
+    return all(importlib.util.find_spec(f"{module}.{name}.{attribute}") for attribute in used)
+
+
+def _top_names(source: Path) -> set[str]:
+    """The names a module's source defines at its top level (in ``with``, ``if`` and
+    ``try`` blocks too)."""
+    names = set()
+    nodes = list(ast.parse(source.read_text()).body)
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, ast.With | ast.If | ast.Try):
+            nodes += node.body + getattr(node, "orelse", []) + getattr(node, "finalbody", [])
+            nodes += [statement for handler in getattr(node, "handlers", []) for statement in handler.body]
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
