@@ -13,6 +13,7 @@ gradients (chapter 5.4), compiled functions, and the input pipeline of the photo
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
@@ -59,8 +60,27 @@ def _without_startup_noise() -> Iterator[None]:
                 os.write(2, "".join(kept).encode())
 
 
-with _without_startup_noise():
-    import keras
+INSTALL_BACKEND = (
+    "TensorFlow is not installed here, and the course's Keras runs on it. Install it with the course: "
+    'pip install "convnet-course[cpu]" (make setup and environment.yml do), or, with an NVIDIA GPU on Linux, '
+    'pip install "convnet-course[gpu]"; where TensorFlow is already installed (Colab), install the course alone '
+    "and it keeps that TensorFlow. Then restart the kernel."
+)
+
+
+class BackendMissingError(ImportError):
+    """Keras's backend, TensorFlow, is not installed (an install without the course's extras)."""
+
+
+def _import_keras():
+    if os.environ["KERAS_BACKEND"] == "tensorflow" and importlib.util.find_spec("tensorflow") is None:
+        raise BackendMissingError(INSTALL_BACKEND)
+    with _without_startup_noise():
+        import keras
+    return keras
+
+
+keras = _import_keras()
 
 
 def configure() -> None:

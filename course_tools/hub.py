@@ -48,6 +48,7 @@ HUB_REQUIREMENTS = (
     "jupyterhub-idle-culler>=1.4,<3",  # stops servers idle for --cull-idle seconds
     "jupyterhub-systemdspawner>=1,<2",  # enforces --mem-limit and --cpu-limit where systemd runs
 )
+BACKEND_EXTRA = "cpu"  # the course's extra that brings TensorFlow (pyproject.toml)
 PROXY_PACKAGE = "configurable-http-proxy@4"
 SETTINGS_VARIABLE = "CONVNET_HUB_SETTINGS"  # the hub.json that hub/jupyterhub_config.py reads
 STUDENT_ONLY = {  # what a student's server must not offer
@@ -205,7 +206,8 @@ class ClassHub:
                 _run([str(_shared_python()), "-m", "venv", str(env)])
             with tempfile.TemporaryDirectory(prefix="convnet-wheel-") as tmp:
                 course = str(self.root) if role == "instructor" else str(wheel_without_answers(self.root, Path(tmp)))
-                _run([str(env / "bin" / "python"), "-m", "pip", "install", "--quiet", course, *HUB_REQUIREMENTS])
+                pip = [str(env / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+                _run([*pip, f"{course}[{BACKEND_EXTRA}]", *HUB_REQUIREMENTS])
             stamp.write_text(digest)
 
     def python_env(self, role: str) -> Path:

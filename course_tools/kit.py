@@ -29,10 +29,12 @@ INSTALL = """# The convnet course: student kit
 1. Python 3.11, on Linux or macOS (Windows: WSL). In a fresh environment:
 
        python3.11 -m venv .venv && . .venv/bin/activate
-       pip install {wheel}
+       pip install "{wheel}[cpu]"
 
    ({wheel} brings the course's library and its sample photos; pip fetches Keras,
-   TensorFlow, JupyterLab and nbgrader from PyPI.)
+   TensorFlow, JupyterLab and nbgrader from PyPI. With an NVIDIA GPU on Linux, use
+   `[gpu]` instead of `[cpu]`; where TensorFlow is installed already, leave the brackets
+   out and the course keeps it.)
 2. `jupyter lab notebooks/`, and start with `00-getting-started`.
 3. *Validate* (the notebook's toolbar) runs the visible tests; your teacher grades the rest.
 """

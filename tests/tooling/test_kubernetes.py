@@ -17,6 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -39,6 +40,7 @@ def _load(path: Path) -> dict:
 
 
 VALUES = _load(KUBE / "values.yaml")
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 SCHEMA = _load(DATA / "z2jh-values.schema.yaml")
 CHART_DEFAULTS = _load(DATA / "z2jh-values.yaml")
 
@@ -301,7 +303,10 @@ def test_the_image_installs_the_course_from_pyproject_and_jupyterhub_5() -> None
     assert "pyproject.toml" in _copy_sources()
     (install,) = [args for op, args in DOCKERFILE if op == "RUN" and "pip install" in args]
     words = shlex.split(install.split("pip install", 1)[1].split("&&")[0])
-    assert "." in words and not {"-e", "--editable"} & set(words)  # a real install, not a link to the sources
+    assert ".[${BACKEND}]" in words and not {"-e", "--editable"} & set(words)  # a real install, not a link
+    backend = [args for op, args in DOCKERFILE if op == "ARG" and args.startswith("BACKEND=")]
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert backend == ["BACKEND=cpu"] and {"cpu", "gpu"} <= set(extras)  # the CPU image unless told otherwise
     (hub,) = [Requirement(w) for w in words if w.startswith("jupyterhub")]
     assert (
         hub.specifier.contains("5.5.0") and not hub.specifier.contains("6.0.0") and not hub.specifier.contains("4.1.6")
@@ -323,7 +328,7 @@ def test_the_image_never_gets_the_solutions() -> None:
 def test_the_weights_and_photos_are_fetched_at_build_time_and_work_offline() -> None:
     runs = [args for op, args in DOCKERFILE if op == "RUN"]
     assert not [r for r in runs if re.search(r"\b(curl|wget)\b|https?://", r)]  # only pip and the course's code fetch
-    install = next(i for i, r in enumerate(runs) if "pip install ." in r)
+    install = next(i for i, r in enumerate(runs) if 'pip install ".[${BACKEND}]"' in r)
     (check,) = [i for i, r in enumerate(runs) if "efficientnet_lite0(" in r]
     assert check > install and runs[check].startswith("--network=none python - <<")
     code = runs[check].split("\n", 1)[1].rsplit("\n", 1)[0]
@@ -367,3 +372,15 @@ def test_the_instructor_names_each_students_uid_for_the_owner_check(monkeypatch:
     spawner = SimpleNamespace(user=user, environment={}, uid=1000, gid=None, storage_capacity="5Gi")
     c.KubeSpawner.pre_spawn_hook(spawner)
     assert spawner.environment["CONVNET_STUDENT_UIDS"] == "alice:100001"
+
+
+def test_the_gpu_profile_is_offered_beside_the_default_cpu_one() -> None:
+    profiles = VALUES["singleuser"]["profileList"]
+    assert [p["display_name"] for p in profiles] == ["CPU", "GPU"]
+    cpu, gpu = profiles
+    assert cpu["default"] is True and "kubespawner_override" not in cpu and not gpu.get("default")
+    override = gpu["kubespawner_override"]
+    assert override["extra_resource_limits"] == {"nvidia.com/gpu": "1"}
+    assert override["image"].split(":")[0] == VALUES["singleuser"]["image"]["name"] + "-gpu"
+    assert override["image"].split(":")[1] == VALUES["singleuser"]["image"]["tag"]
+    assert "--build-arg BACKEND=gpu" in (KUBE / "Dockerfile").read_text()  # how that image is built
