@@ -83,9 +83,10 @@ def _import_keras():
 keras = _import_keras()
 
 
-def configure() -> None:
+def configure(*, announce: bool = True) -> None:
     """Set Keras up for the course; each notebook's first cell calls it (it is safe to
-    call again).
+    call again), and it says what the chapter runs on (:func:`runs_on`) unless
+    ``announce`` is false.
 
     - Two messages that say nothing to a student are silenced: Keras's note that ``fit``
       ignores ``shuffle=True`` for a tf.data dataset (the course's datasets shuffle
@@ -94,6 +95,8 @@ def configure() -> None:
       images, once: tracing Keras's training and prediction steps into graphs costs more
       than it saves there (an autograded chapter 2 takes 6 s less), so they run eagerly.
       Full mode keeps the graphs; :func:`compiled` keeps its graphs in both modes.
+    - Each GPU's memory grows as needed (:func:`share_gpus`), so that two kernels, two
+      students' on a hub, can share one GPU.
     """
     from course_lib import settings
 
@@ -103,6 +106,9 @@ def configure() -> None:
         import tensorflow as tf
 
         tf.config.run_functions_eagerly(settings.fast_mode())
+        share_gpus()
+    if announce:
+        print(f"Runs on {runs_on()}.")
 
 
 __all__ = ["keras"]
@@ -215,6 +221,76 @@ def bfloat16_is_fast() -> bool:
     return keras.backend.backend() == "tensorflow" and bool(flags & {"amx_bf16", "avx512_bf16"})
 
 
+# --- the device and the precision (chapter 5.2, training from scratch) ---------------
+#
+# Mixed precision computes in 16 bits and keeps the weights in float32: the same model,
+# trained faster where the hardware has 16-bit units. On a GPU with tensor cores (compute
+# capability 7.0 or more) that is float16, with loss scaling; on a CPU with bfloat16 units,
+# bfloat16; elsewhere the 16-bit kind is emulated, slower than float32, and the course
+# trains in float32.
+
+
+def gpus() -> list[dict]:
+    """The GPUs TensorFlow sees: each one's ``name`` and ``compute_capability`` (a
+    ``(major, minor)`` tuple, None where TensorFlow does not say)."""
+    if keras.backend.backend() != "tensorflow":
+        return []
+    import tensorflow as tf
+
+    found = []
+    for device in tf.config.list_physical_devices("GPU"):
+        details = tf.config.experimental.get_device_details(device)
+        capability = details.get("compute_capability")
+        found.append({"name": details.get("device_name", device.name), "compute_capability": capability})
+    return found
+
+
+def share_gpus() -> None:
+    """Let each GPU's memory grow as the kernel needs it, instead of TensorFlow's default
+    of taking all of it at the first operation: two kernels can then share one GPU. Too
+    late once TensorFlow has used the GPU (a second call): then nothing changes."""
+    import tensorflow as tf
+
+    for device in tf.config.list_physical_devices("GPU"):
+        try:
+            tf.config.experimental.set_memory_growth(device, True)
+        except RuntimeError:  # the GPU is in use already: its memory is set
+            pass
+
+
+def precision(mixed: bool | None = None) -> str:
+    """The numbers the course trains in here: ``"mixed_float16"`` on a GPU with tensor
+    cores, ``"mixed_bfloat16"`` on a CPU with bfloat16 units (:func:`bfloat16_is_fast`),
+    ``"float32"`` otherwise. ``mixed`` (or ``COURSE_MIXED_PRECISION=1`` or ``0``) decides
+    whether to mix; the kind of 16 bits follows the device."""
+    on_gpu = gpus()
+    if mixed is None:
+        choice = os.environ.get("COURSE_MIXED_PRECISION", "").strip()
+        if choice:
+            mixed = choice.lower() in ("1", "true", "yes", "on")
+        elif on_gpu:
+            mixed = all((gpu["compute_capability"] or (0, 0)) >= (7, 0) for gpu in on_gpu)
+        else:
+            mixed = bfloat16_is_fast()
+    if not mixed:
+        return "float32"
+    return "mixed_float16" if on_gpu else "mixed_bfloat16"
+
+
+def runs_on() -> str:
+    """One line for a chapter's first output: the device and the precision it trains in."""
+    found = gpus()
+    if found:
+        device = ", ".join(f"GPU {gpu['name']}" for gpu in found)
+    else:
+        model = cpu_info().get("model name")
+        device = f"CPU ({model}, {os.cpu_count()} cores)" if model else f"CPU ({os.cpu_count()} cores)"
+    numbers = {"float32": "float32", "mixed_float16": "mixed float16", "mixed_bfloat16": "mixed bfloat16"}
+    mode = precision()
+    weights = "" if mode == "float32" else " (weights in float32)"
+    return f"{device}, {numbers[mode]}{weights}, Keras {keras.__version__} on {keras.backend.backend()}"
+
+
 # --- the input pipeline (chapter 5.2, "Data preprocessing") --------------------------
 
 
@@ -242,6 +318,10 @@ def dataset(images, labels, batch_size: int = 32, *, shuffle: bool = False, seed
 
 __all__ += [
     "bfloat16_is_fast",
+    "gpus",
+    "precision",
+    "runs_on",
+    "share_gpus",
     "cpu_info",
     "compiled",
     "configure",

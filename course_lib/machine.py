@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import platform
 
-from course_lib import settings
+from course_lib import backend, settings
 from course_lib.backend import keras
 from course_lib.photos import sources
 
@@ -24,6 +24,8 @@ def report() -> dict[str, str]:
         "keras": keras.__version__,
         "keras backend": keras.backend.backend(),
         "CPU cores": str(os.cpu_count()),
+        "GPUs": ", ".join(gpu["name"] for gpu in backend.gpus()) or "none",
+        "trains in": backend.precision(),
         "fast mode": "on" if settings.fast_mode() else "off",
         "photos": found.describe() if found else NO_PHOTOS_YET,
         "cache folder": str(settings.cache_dir()),

@@ -325,7 +325,7 @@ def prelude() -> dict[str, Any]:
         leaf = module.name.rsplit(".", 1)[1]
         if not module.ispkg and leaf not in ("remote", "stand_ins", "guard", "recipes"):
             namespace[leaf] = importlib.import_module(module.name)
-    namespace["backend"].configure()
+    namespace["backend"].configure(announce=False)
     return namespace
 
 

@@ -32,14 +32,13 @@ def lecture_convnet(
     Inputs are RGB pixels in 0..255; a ``Rescaling(1/255)`` layer does what the book's
     ``image_data_generator(rescale = 1/255)`` did. ``dropout=None`` gives the book's first
     model (no dropout); ``augmentation`` (e.g. from :func:`augmentation`) is put in front
-    and is only active during training. ``mixed_precision`` (default: where
-    :func:`course_lib.backend.bfloat16_is_fast`) computes in bfloat16 and keeps the weights and the final
-    probability in float32: the same model, trained about twice as fast on CPUs with
-    bfloat16 units.
+    and is only active during training. ``mixed_precision`` (default: where the hardware
+    has 16-bit units, :func:`course_lib.backend.precision`) computes in float16 on a GPU,
+    bfloat16 on a CPU, and keeps the weights and the final probability in float32: the same
+    model, trained about twice as fast.
     """
-    if mixed_precision is None:
-        mixed_precision = backend.bfloat16_is_fast()
-    policy = "mixed_bfloat16" if mixed_precision else None
+    mode = backend.precision(mixed_precision)
+    policy = None if mode == "float32" else mode
     model = keras.Sequential(name=name)
     model.add(keras.Input(shape=(image_size, image_size, 3), name="image"))
     if augmentation is not None:
@@ -63,7 +62,7 @@ def compile_binary(model: keras.Model, learning_rate: float = 1e-4, optimizer: s
     if optimizer not in optimizers:
         raise ValueError(f"optimizer must be one of {sorted(optimizers)}, not {optimizer!r}")
     model.compile(
-        optimizer=optimizers[optimizer](learning_rate=learning_rate),
+        optimizer=_loss_scaled(model, optimizers[optimizer](learning_rate=learning_rate)),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
@@ -84,8 +83,18 @@ def compile_cosine(
         warmup_target=peak if warmup else None,
         warmup_steps=warmup,
     )
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="binary_crossentropy", metrics=["accuracy"])
+    optimizer = _loss_scaled(model, keras.optimizers.Adam(schedule))
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
     return model
+
+
+def _loss_scaled(model: keras.Model, optimizer: keras.optimizers.Optimizer) -> keras.optimizers.Optimizer:
+    """``optimizer``, with loss scaling where ``model`` computes in float16 (whose small
+    gradients would otherwise round to zero); Keras adds it only for a model whose own
+    policy is float16, not for one whose layers are."""
+    if any(layer.dtype_policy.name == "mixed_float16" for layer in model.layers):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
 
 
 def augmentation(
