@@ -25,6 +25,13 @@ from course_tools.expectations import generate_preprocessors  # noqa: E402
 c.GenerateAssignment.preprocessors = generate_preprocessors()
 c.FromBenchmarks.benchmarks = str(Path(__file__).parent / "benchmarks" / "results.json")
 
+# Colab (course_tools/colab.py): with the course's public GitHub repository set here, each
+# release notebook gets an "Open in Colab" link and a first cell that installs the course
+# where it is missing (it does nothing elsewhere). ColabSetup.install installs from another
+# source instead (a wheel's URL). Set, then `make release`:
+# c.ColabSetup.repository = "https://github.com/<owner>/convnet-course"
+# c.ColabSetup.install = "https://example.org/convnet_course-0.1.0-py3-none-any.whl"
+
 # nbgrader fails a test cell that writes to stderr (a warning, a progress bar): in this
 # course only a failed assertion costs points, so a graded cell's stderr is kept as stdout,
 # in autograding and in Validate.

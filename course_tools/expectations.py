@@ -263,7 +263,10 @@ class FromBenchmarks(NbGraderPreprocessor):
 
 
 def generate_preprocessors() -> list[type]:
-    """nbgrader's steps for generating a release, :class:`FromBenchmarks` first."""
+    """nbgrader's steps for generating a release, after :class:`FromBenchmarks` and
+    :class:`.colab.ColabSetup`."""
     from nbgrader.converters import GenerateAssignment
 
-    return [FromBenchmarks, *GenerateAssignment.class_traits()["preprocessors"].default()]
+    from .colab import ColabSetup
+
+    return [FromBenchmarks, ColabSetup, *GenerateAssignment.class_traits()["preprocessors"].default()]
