@@ -6,6 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Keras's backend, a pyproject.toml extra: cpu (default), gpu (TensorFlow's CUDA build: an NVIDIA
+# GPU on Linux) or none (keep the TensorFlow .venv has). The choice is kept in .venv/.backend.
+BACKEND ?= $(or $(shell cat $(VENV)/.backend 2>/dev/null),cpu)
+EXTRAS := $(if $(filter none,$(BACKEND)),dev,$(BACKEND),dev)
 # A photo folder named relative to here stays right in kernels, which start in a notebook's folder.
 ifdef COURSE_DATA_DIR
 export COURSE_DATA_DIR := $(shell cd "$$COURSE_DATA_DIR" 2>/dev/null && pwd || printf %s "$$COURSE_DATA_DIR")
@@ -24,12 +28,13 @@ help:
 	@echo "make release  regenerate notebooks/ from solutions/ (instructors)"
 	@echo "make bench    measure speed and accuracy in full mode: benchmarks/results.md (BENCH_ARGS=\"--only SECTION\": one part)"
 	@echo "make hub      set up and run the class's JupyterHub on this machine, as root (INSTRUCTORS.md)"
-	@echo "make setup    only create .venv and install the course"
+	@echo "make setup    only create .venv and install the course (BACKEND=gpu: TensorFlow for an NVIDIA GPU)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --editable '.[cpu,dev]'
+	$(BIN)/python -m pip install --quiet --editable '.[$(EXTRAS)]'
+	@echo $(BACKEND) > $(VENV)/.backend
 	@touch $@
 
 setup: $(STAMP)

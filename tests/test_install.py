@@ -86,7 +86,10 @@ def test_the_backend_is_an_extra_and_a_laptop_gets_it(course_wheel, tmp_path) ->
     extras = PYPROJECT["project"]["optional-dependencies"]
     assert {Requirement(line).name for line in extras["cpu"]} == {"tensorflow", "tensorflow-cpu"}
     assert [(r.name, r.extras) for r in map(Requirement, extras["gpu"])] == [("tensorflow", {"and-cuda"})]
-    assert "'.[cpu,dev]'" in (ROOT / "Makefile").read_text()
+    for choice, extras in ((None, "cpu,dev"), ("gpu", "gpu,dev"), ("none", "dev")):
+        command = ["make", "-n", "setup", "-W", "pyproject.toml", f"VENV={tmp_path / 'venv'}"]
+        planned = subprocess.run(command + ([f"BACKEND={choice}"] if choice else []), capture_output=True, text=True)
+        assert f"--editable '.[{extras}]'" in planned.stdout, planned.stdout + planned.stderr
     # where TensorFlow is missing, the cpu extra is what pip asks for
     env = _environment_with(tmp_path, "tensorflow")
     shutil.rmtree(next(env.glob("lib/python*/site-packages/tensorflow-*.dist-info")))
