@@ -15,10 +15,12 @@ import functools
 import inspect
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import CodeType, FrameType
 from typing import Any
+
+import numpy as np
 
 from course_lib.exercises import guard, stand_ins
 from course_lib.exercises.guard import OwnWorkError, message
@@ -152,3 +154,194 @@ def _brighter_layer() -> type:
 
 
 Brighter = _brighter_layer()
+
+
+# --- what test cells check with -----------------------------------------------------------
+# Each test cell states the facts it checks; the machinery they share is here. Nothing here
+# knows a test's cases or expected values: those stay in the test cell (hidden where the
+# test is). A failed check raises AssertionError with a message that names the mistake.
+
+
+def outputs(model: Any, x: Any, training: bool = False) -> Any:
+    """``model(x, training=training)`` as NumPy (a list of arrays for a model of several
+    outputs): what a test compares an answer's model with (chapters 2 and 3)."""
+    from course_lib.backend import keras
+
+    found = model(x, training=training)
+    if isinstance(found, (list, tuple)):
+        return [keras.ops.convert_to_numpy(part) for part in found]
+    return keras.ops.convert_to_numpy(found)
+
+
+def sequential(
+    input_shape: tuple[int, ...],
+    *layers: Any,
+    weights: list[Any] | None = None,
+    trainable: bool = True,
+    name: str | None = None,
+) -> Any:
+    """A small Keras model for a test: ``keras.Sequential([keras.Input(input_shape), *layers])``
+    with ``weights`` set (as ``model.set_weights`` takes them, cast to float32) and, unless
+    ``trainable``, frozen as a whole (as a pretrained base is, 5.3)."""
+    from course_lib.backend import keras
+
+    model = keras.Sequential([keras.Input(input_shape), *layers], name=name)
+    if weights is not None:
+        model.set_weights([np.asarray(weight, "float32") for weight in weights])
+    model.trainable = trainable
+    return model
+
+
+def parameter_count(layers: Iterable[Any]) -> int:
+    """How many numbers the weights of ``layers`` hold, trainable or not (5.3: what
+    unfreezing those layers would give to train)."""
+    return int(sum(int(np.prod(weight.shape)) for layer in layers for weight in layer.weights))
+
+
+def leaf_layers(model: Any, *kinds: type) -> list[Any]:
+    """The layers of ``model`` that hold no layers themselves, nested models opened, in
+    order; only those of ``kinds`` where given (5.2, 5.3: what a built model is made of)."""
+    from course_lib.backend import keras
+
+    found = []
+    for layer in getattr(model, "layers", []):
+        if getattr(layer, "layers", None):
+            found += leaf_layers(layer)
+        elif not isinstance(layer, keras.layers.InputLayer):
+            found.append(layer)
+    return [layer for layer in found if not kinds or isinstance(layer, kinds)]
+
+
+def learning_rate(model: Any) -> float:
+    """The learning rate of a compiled model's optimizer, as a float (5.3, fine-tuning)."""
+    from course_lib.backend import keras
+
+    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+
+
+def whole_number(value: Any, what: str = "return a whole number") -> int:
+    """``value`` as an int, after checking it is one (an int or a NumPy integer, not a
+    bool): the counts of chapters 1 and 2."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise AssertionError(f"{what}, not {value!r} ({type(value).__name__})")
+    return int(value)
+
+
+def shaped(value: Any, shape: tuple[int, ...], what: str, *, array: bool = False, hint: str = "") -> np.ndarray:
+    """``value`` as a NumPy array, after checking its shape; the message reads "{what} of
+    shape {shape}, not {its shape}: {hint}". With ``array``, the answer must return a NumPy
+    array itself (not a list, a tuple or a tensor). For every chapter's array answers."""
+    if array and not isinstance(value, np.ndarray):
+        raise AssertionError(f"{what}: return a NumPy array, not a {type(value).__name__}")
+    try:
+        found = np.shape(value)
+    except ValueError:  # a ragged list: no shape at all
+        found = f"a ragged {type(value).__name__}"
+    if found != tuple(shape):
+        raise AssertionError(f"{what} of shape {tuple(shape)}, not {found}" + (f": {hint}" if hint else ""))
+    return np.asarray(value)
+
+
+def no_known_mistake(got: Any, mistakes: dict[str, Any], *, atol: float = 1e-8, rtol: float = 1e-5) -> None:
+    """Fail with the message of the first of ``mistakes`` (message: what that mistake would
+    give) that ``got`` matches (``np.allclose``, its tolerances by default): a wrong answer is told which
+    mistake it made, not only that it is wrong. For every chapter's array answers."""
+    found = np.asarray(got, dtype="float64")
+    for mistake, wrong in mistakes.items():
+        wrong = np.asarray(wrong, dtype="float64")
+        if found.shape == wrong.shape and np.allclose(found, wrong, atol=atol, rtol=rtol):
+            raise AssertionError(mistake)
+
+
+@contextmanager
+def unchanged(exercise: str, **arrays: Any) -> Iterator[None]:
+    """The arrays (argument name: array) must be as they were when the block ends: an
+    answer that writes into its input fails with "{exercise} must not change {name}".
+    Checked only when the block ran to its end (the answer raised nothing)."""
+    before = {name: np.array(array, copy=True) for name, array in arrays.items()}
+    yield
+    for name, array in arrays.items():
+        if np.shape(array) != before[name].shape or not np.array_equal(array, before[name], equal_nan=True):
+            raise AssertionError(f"{exercise} must not change {name}: work on a copy")
+
+
+@contextmanager
+def if_it_fails(what: str, hint: str, errors: tuple[type[BaseException], ...] = (ValueError,)) -> Iterator[None]:
+    """An error of ``errors`` that the block raises (Keras raises ValueError for shapes that
+    do not fit) fails the test with "{what} failed ({the error}...): {hint}"."""
+    try:
+        yield
+    except errors as error:
+        raise AssertionError(f"{what} failed ({str(error)[:120]}...): {hint}") from None
+
+
+def numbered_images(labels: Any, size: tuple[int, int], seed: int = 0) -> np.ndarray:
+    """Images (float32, 3 channels) that say which they are: example ``i`` has ``10 * i``
+    plus noise in channel 0 and ``200 * labels[i]`` plus noise in channel 1, pixels that are
+    not whole numbers. A test of a pass over a dataset (5.3, feature extraction) reads back
+    from pooled features which example each row comes from (:func:`example_numbers`)."""
+    labels = np.asarray(labels, "float32")
+    images = np.random.default_rng(seed).random((len(labels), *size, 3)).astype("float32")
+    images[..., 0] += 10 * np.arange(len(labels), dtype="float32")[:, None, None]
+    images[..., 1] += 200 * labels[:, None, None]
+    return images
+
+
+def example_numbers(pooled: Any) -> np.ndarray:
+    """Which of :func:`numbered_images` each row of their pooled features (channels last)
+    comes from."""
+    return np.floor(np.asarray(pooled)[:, 0] / 10).astype(int)
+
+
+def known_head_outputs(head: Any, x: Any, pooled: Any, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """For the classifier head of 5.3 (Dense(256, relu), Dropout(0.5), Dense(1, sigmoid),
+    after a pooling where features are maps): checks the order of its layers and the
+    dropout rate, gives its Dense layers known weights, and fails on the known mistakes of
+    activation. Returns the head's outputs for ``x`` (inference mode) and those that head
+    computes, in NumPy, on ``pooled`` (``x`` as the head should see it)."""
+    from course_lib.backend import keras
+
+    stack = leaf_layers(head, keras.layers.Dense, keras.layers.Dropout)
+    _require(
+        [layer for layer in stack if isinstance(layer, keras.layers.Dropout)],
+        "put Dropout(0.5) between the two Dense layers",
+    )
+    _require(
+        len(stack) == 3 and isinstance(stack[1], keras.layers.Dropout),
+        (
+            "the layers go Dense(256, relu), then Dropout(0.5), then Dense(1, sigmoid): the dropout acts on the 256 "
+            f"hidden units, between the two Dense layers; got {[type(layer).__name__ for layer in stack]}"
+        ),
+    )
+    _require(abs(stack[1].rate - 0.5) < 1e-9, f"use Dropout(0.5), as in the book, not a rate of {stack[1].rate}")
+    hidden, last = stack[0], stack[2]
+    rng = np.random.default_rng(seed)
+    w1 = (rng.normal(size=hidden.kernel.shape) / np.sqrt(hidden.kernel.shape[0])).astype("float32")
+    b1 = rng.normal(0, 0.5, 256).astype("float32")
+    w2 = (rng.normal(size=(256, 1)) / 8).astype("float32")
+    b2 = np.array([0.2], "float32")
+    hidden.set_weights([w1, b1])
+    last.set_weights([w2, b2])
+    got = np.ravel(outputs(head, x))
+    before = np.asarray(pooled) @ w1 + b1
+    scores = (np.maximum(before, 0) @ w2 + b2)[:, 0]
+    without_relu = _sigmoid(before @ w2 + b2)[:, 0]
+    no_known_mistake(
+        got,
+        {
+            "a softmax over one unit is always 1: end with Dense(1, activation='sigmoid')": np.ones_like(scores),
+            "the last unit gives scores, not probabilities: end with Dense(1, activation='sigmoid')": scores,
+            "the Dense(256) layer needs a ReLU activation: Dense(256, activation='relu')": without_relu,
+        },
+        atol=1e-4,
+    )
+    return got, _sigmoid(scores)
+
+
+def _sigmoid(z: Any) -> np.ndarray:
+    return 1 / (1 + np.exp(-np.asarray(z)))
+
+
+def _require(condition: Any, message: str) -> None:
+    if not condition:
+        raise AssertionError(message)

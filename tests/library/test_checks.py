@@ -86,3 +86,106 @@ def test_a_class_guards_the_methods_it_inherits_from_the_course() -> None:
     with pytest.raises(checks.OwnWorkError, match=r"FilterVisualizer\.__init__"):
         with checks.own_work("ascent_step", Child):
             Child(None, "conv1")
+
+
+# --- what test cells check with: a right input passes, a wrong one fails naming the mistake ---
+
+
+def test_whole_number_takes_ints_and_refuses_floats_and_bools() -> None:
+    assert checks.whole_number(np.int64(7)) == 7
+    for wrong in (7.0, True, "7"):
+        with pytest.raises(AssertionError, match=r"return a whole number, not"):
+            checks.whole_number(wrong)
+
+
+def test_shaped_gives_the_array_or_names_the_shape_it_wanted() -> None:
+    assert checks.shaped([[1, 2]], (1, 2), "one row").tolist() == [[1, 2]]
+    with pytest.raises(AssertionError, match=r"^3 queries: an array of shape \(3, 5\), not \(5, 3\): ravel$"):
+        checks.shaped(np.zeros((5, 3)), (3, 5), "3 queries: an array", hint="ravel")
+    with pytest.raises(AssertionError, match=r"6 images: return a NumPy array, not a list"):
+        checks.shaped([0.0] * 6, (6,), "6 images", array=True)
+    with pytest.raises(AssertionError, match=r"not a ragged list"):
+        checks.shaped([[1], [2, 3]], (2, 1), "two rows")
+
+
+def test_no_known_mistake_names_the_mistake_matched() -> None:
+    right, mistakes = np.array([1.0, 2.0]), {"flipped": np.array([2.0, 1.0]), "doubled": np.array([2.0, 4.0])}
+    checks.no_known_mistake(right, mistakes)
+    checks.no_known_mistake(np.array([1.0, 2.0, 3.0]), mistakes)  # another shape matches no mistake
+    with pytest.raises(AssertionError, match="^doubled$"):
+        checks.no_known_mistake(np.array([2.0, 4.0 + 1e-7]), mistakes, atol=1e-6)
+
+
+def test_unchanged_passes_a_copy_and_fails_a_write_naming_the_argument() -> None:
+    x, y = np.arange(4.0), np.ones(3)
+    with checks.unchanged("answer", x=x, y=y):
+        _ = x * 2
+    with pytest.raises(AssertionError, match="answer must not change y"):
+        with checks.unchanged("answer", x=x, y=y):
+            y /= 2
+
+
+def test_if_it_fails_turns_the_error_into_a_hint() -> None:
+    with checks.if_it_fails("building the model", "take the input shape from the base"):
+        pass
+    with pytest.raises(AssertionError, match=r"building the model failed \(shapes differ\.\.\.\): take the input"):
+        with checks.if_it_fails("building the model", "take the input shape from the base"):
+            raise ValueError("shapes differ")
+    with pytest.raises(KeyError):  # other errors go through as they are
+        with checks.if_it_fails("building the model", "a hint"):
+            raise KeyError("name")
+
+
+def test_sequential_sets_weights_and_freezes_and_the_counts_see_it() -> None:
+    keras = pytest.importorskip("keras")
+    dense = checks.sequential((3,), keras.layers.Dense(2), weights=[np.ones((3, 2)), [0.5, -0.5]])
+    np.testing.assert_allclose(checks.outputs(dense, np.ones((1, 3))), [[3.5, 2.5]])
+    assert checks.trainable_count(dense) == checks.parameter_count(dense.layers) == 8
+    frozen = checks.sequential((3,), keras.layers.Dense(2), keras.layers.BatchNormalization(), trainable=False)
+    assert checks.trainable_count(frozen) == 0 and checks.parameter_count(frozen.layers) == 8 + 4 * 2
+
+
+def test_leaf_layers_open_nested_models_and_filter_by_kind() -> None:
+    keras = pytest.importorskip("keras")
+    inner = checks.sequential((4,), keras.layers.Dense(3), keras.layers.Dropout(0.5))
+    model = checks.sequential((4,), inner, keras.layers.Flatten(), keras.layers.Dense(1))
+    assert [type(layer).__name__ for layer in checks.leaf_layers(model)] == ["Dense", "Dropout", "Flatten", "Dense"]
+    assert len(checks.leaf_layers(model, keras.layers.Dense)) == 2
+
+
+def test_learning_rate_reads_the_compiled_optimizer() -> None:
+    keras = pytest.importorskip("keras")
+    model = checks.sequential((2,), keras.layers.Dense(1))
+    model.compile(optimizer=keras.optimizers.Adam(1e-5), loss="mse")
+    assert checks.learning_rate(model) == pytest.approx(1e-5)
+
+
+def test_numbered_images_tell_which_example_pooled_features_come_from() -> None:
+    images = checks.numbered_images([0, 1, 1, 0], (4, 5), seed=2)
+    assert images.shape == (4, 4, 5, 3) and images.dtype == np.float32
+    order = [2, 0, 3, 1]
+    assert checks.example_numbers(images[order].mean(axis=(1, 2))).tolist() == order
+
+
+def test_known_head_outputs_accepts_the_head_and_names_each_mistake() -> None:
+    keras = pytest.importorskip("keras")
+    layers = keras.layers
+    x = np.random.default_rng(0).normal(size=(3, 8)).astype("float32")
+
+    def head(*stack):
+        return checks.sequential((8,), *stack)
+
+    got, expected = checks.known_head_outputs(
+        head(layers.Dense(256, activation="relu"), layers.Dropout(0.5), layers.Dense(1, activation="sigmoid")), x, x
+    )
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    for stack, mistake in [
+        ([layers.Dense(256, activation="relu"), layers.Dense(1, activation="sigmoid")], "put Dropout"),
+        ([layers.Dropout(0.5), layers.Dense(256, activation="relu"), layers.Dense(1)], "between the two Dense"),
+        ([layers.Dense(256, activation="relu"), layers.Dropout(0.2), layers.Dense(1)], r"Dropout\(0.5\)"),
+        ([layers.Dense(256, activation="relu"), layers.Dropout(0.5), layers.Dense(1, activation="softmax")], "softmax"),
+        ([layers.Dense(256, activation="relu"), layers.Dropout(0.5), layers.Dense(1)], "scores, not probabilities"),
+        ([layers.Dense(256), layers.Dropout(0.5), layers.Dense(1, activation="sigmoid")], "ReLU"),
+    ]:
+        with pytest.raises(AssertionError, match=mistake):
+            checks.known_head_outputs(head(*stack), x, x)
