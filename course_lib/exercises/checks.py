@@ -200,15 +200,15 @@ def parameter_count(layers: Iterable[Any]) -> int:
 
 def leaf_layers(model: Any, *kinds: type) -> list[Any]:
     """The layers of ``model`` that hold no layers themselves, nested models opened, in
-    order; only those of ``kinds`` where given (5.2, 5.3: what a built model is made of)."""
+    order (``model`` itself where it is such a layer); only those of ``kinds`` where given
+    (5.2, 5.3: what a built model or pipeline is made of)."""
     from course_lib.backend import keras
 
-    found = []
-    for layer in getattr(model, "layers", []):
-        if getattr(layer, "layers", None):
-            found += leaf_layers(layer)
-        elif not isinstance(layer, keras.layers.InputLayer):
-            found.append(layer)
+    inner = getattr(model, "layers", None)
+    if inner:
+        found = [leaf for layer in inner for leaf in leaf_layers(layer)]
+    else:
+        found = [] if isinstance(model, keras.layers.InputLayer) else [model]
     return [layer for layer in found if not kinds or isinstance(layer, kinds)]
 
 
@@ -256,13 +256,16 @@ def no_known_mistake(got: Any, mistakes: dict[str, Any], *, atol: float = 1e-8, 
 @contextmanager
 def unchanged(exercise: str, **arrays: Any) -> Iterator[None]:
     """The arrays (argument name: array) must be as they were when the block ends: an
-    answer that writes into its input fails with "{exercise} must not change {name}".
+    answer that writes into its input fails with "{exercise} must not modify {name}...".
     Checked only when the block ran to its end (the answer raised nothing)."""
     before = {name: np.array(array, copy=True) for name, array in arrays.items()}
     yield
     for name, array in arrays.items():
         if np.shape(array) != before[name].shape or not np.array_equal(array, before[name], equal_nan=True):
-            raise AssertionError(f"{exercise} must not change {name}: work on a copy")
+            raise AssertionError(
+                f"{exercise} must not modify {name}, its input: work on a copy (an answer must not change what it "
+                "is given)"
+            )
 
 
 @contextmanager
@@ -325,7 +328,7 @@ def known_head_outputs(head: Any, x: Any, pooled: Any, seed: int = 5) -> tuple[n
     got = np.ravel(outputs(head, x))
     before = np.asarray(pooled) @ w1 + b1
     scores = (np.maximum(before, 0) @ w2 + b2)[:, 0]
-    without_relu = _sigmoid(before @ w2 + b2)[:, 0]
+    without_relu = sigmoid(before @ w2 + b2)[:, 0]
     no_known_mistake(
         got,
         {
@@ -335,13 +338,113 @@ def known_head_outputs(head: Any, x: Any, pooled: Any, seed: int = 5) -> tuple[n
         },
         atol=1e-4,
     )
-    return got, _sigmoid(scores)
-
-
-def _sigmoid(z: Any) -> np.ndarray:
-    return 1 / (1 + np.exp(-np.asarray(z)))
+    return got, sigmoid(scores)
 
 
 def _require(condition: Any, message: str) -> None:
     if not condition:
         raise AssertionError(message)
+
+
+def each_close(
+    got: Iterable[Any],
+    want: Iterable[Any],
+    cases: Iterable[str],
+    *,
+    shape_hint: str = "",
+    value_hint: str = "",
+    atol: float = 0.0,
+    rtol: float = 1e-7,
+) -> None:
+    """An answer's results on many cases against the test's own (5.1: convolution and
+    pooling on every stride, padding and shape), case by case: the first of another shape
+    fails with "{case}: expected shape {want}, got {got}; {shape_hint}", the first whose
+    values differ with "{case}: {value_hint}" and NumPy's report of where."""
+    for case, mine, expected in zip(cases, got, want, strict=True):
+        expected = np.asarray(expected)
+        if np.shape(mine) != expected.shape:
+            hint = f"; {shape_hint}" if shape_hint else ""
+            raise AssertionError(f"{case}: expected shape {expected.shape}, got {np.shape(mine)}{hint}")
+        np.testing.assert_allclose(
+            mine, expected, atol=atol, rtol=rtol, err_msg=f"{case}: {value_hint}" if value_hint else case
+        )
+
+
+def each_call(
+    answer: Callable[..., Any],
+    calls: Iterable[tuple[tuple, dict[str, Any], Any, str]],
+    *,
+    integer: str = "",
+) -> None:
+    """Call ``answer`` on each ``(args, kwargs, expected, hint)`` in turn and fail on the first
+    wrong result with "{the call} should be {expected}, got {result}: {hint}" (the sizes and
+    counts of 5.1, whose cases are many small numbers). With ``integer``, a result that is
+    not a whole number fails first with "{the call} returned {result}: {integer}"."""
+    name = getattr(answer, "__name__", None) or getattr(answer, "name", "answer")
+    for args, kwargs, expected, hint in calls:
+        call = f"{name}({', '.join([*map(repr, args), *(f'{key}={value!r}' for key, value in kwargs.items())])})"
+        got = answer(*args, **kwargs)
+        if integer and (isinstance(got, bool) or not isinstance(got, (int, np.integer))):
+            raise AssertionError(f"{call} returned {got!r}: {integer}")
+        same = got == expected
+        if not (isinstance(same, (bool, np.bool_)) and same):
+            raise AssertionError(f"{call} should be {expected}, got {got}" + (f": {hint}" if hint else ""))
+
+
+def keras_pool(mode: str, feature_map: Any, size: int, stride: int | None = None) -> np.ndarray:
+    """Keras's ``"max"`` or ``"average"`` pooling of one feature map (height, width,
+    channels) in windows of ``size``, moved by ``stride`` (``size`` where None): what a test
+    compares the pooling of 5.1 with."""
+    from course_lib.backend import keras
+
+    pool = keras.ops.max_pool if mode == "max" else keras.ops.average_pool
+    return keras.ops.convert_to_numpy(pool(np.asarray(feature_map, "float32")[None], size, strides=stride or size))[0]
+
+
+def dense_outputs(layer: Any, inputs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """What a Dense ``layer`` gives for ``inputs``, and its units' values before the
+    activation (5.1, the classifier's last layer: which activation it applies)."""
+    from course_lib.backend import keras
+
+    given = keras.ops.convert_to_numpy(layer(inputs))  # builds the layer: its weights exist from here on
+    logits = np.asarray(inputs) @ keras.ops.convert_to_numpy(layer.kernel)
+    if layer.use_bias:
+        logits = logits + keras.ops.convert_to_numpy(layer.bias)
+    return given, logits
+
+
+def activation_name(layer: Any) -> str:
+    """The name of a layer's activation (``"sigmoid"``), for a message."""
+    return str(getattr(layer.activation, "__name__", layer.activation))
+
+
+def sigmoid(z: Any) -> np.ndarray:
+    """The logistic function, in NumPy: one unit's probability (5.1)."""
+    return 1 / (1 + np.exp(-np.asarray(z, dtype="float64")))
+
+
+def softmax(logits: Any) -> np.ndarray:
+    """Softmax over the last axis, in NumPy: the probabilities of several classes (5.1)."""
+    shifted = np.exp(np.asarray(logits, dtype="float64") - np.max(logits, axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def close_floats(got: Any, want: Any, message: str, *, floats: str, atol: float = 0.0, rtol: float = 1e-7) -> None:
+    """``got`` must hold floats (else "{floats}, got dtype {its dtype}") close to ``want``
+    (else "{message}" and NumPy's report): answers that must compute in floats what may
+    come in as integers (5.1, 5.2)."""
+    kind = np.asarray(got).dtype
+    if not np.issubdtype(kind, np.floating):
+        raise AssertionError(f"{floats}, got dtype {kind}")
+    np.testing.assert_allclose(got, want, atol=atol, rtol=rtol, err_msg=message)
+
+
+def dropped_together(out: Any, rate: float, within: float) -> int | None:
+    """The axis of ``out`` along which dropout dropped values together, or None where each
+    was dropped on its own: along an axis, the share of zeros should be about ``rate``
+    (within ``within``) in at least 90 % of the lines (5.2, dropout)."""
+    zeros = np.asarray(out) == 0
+    for axis in range(zeros.ndim):
+        if np.mean(np.abs(np.mean(zeros, axis=axis) - rate) < within) <= 0.9:
+            return axis
+    return None

@@ -120,7 +120,7 @@ def test_unchanged_passes_a_copy_and_fails_a_write_naming_the_argument() -> None
     x, y = np.arange(4.0), np.ones(3)
     with checks.unchanged("answer", x=x, y=y):
         _ = x * 2
-    with pytest.raises(AssertionError, match="answer must not change y"):
+    with pytest.raises(AssertionError, match="answer must not modify y"):
         with checks.unchanged("answer", x=x, y=y):
             y /= 2
 
@@ -189,3 +189,80 @@ def test_known_head_outputs_accepts_the_head_and_names_each_mistake() -> None:
     ]:
         with pytest.raises(AssertionError, match=mistake):
             checks.known_head_outputs(head(*stack), x, x)
+
+
+def test_each_close_passes_matching_results_and_names_the_first_case_that_differs() -> None:
+    want = [np.zeros((2, 2)), np.ones(3)]
+    checks.each_close([np.zeros((2, 2)), np.ones(3) + 1e-9], want, ["case a", "case b"], atol=1e-6)
+    with pytest.raises(AssertionError, match=r"^case b: expected shape \(3,\), got \(4,\); move by the stride$"):
+        checks.each_close([np.zeros((2, 2)), np.ones(4)], want, ["case a", "case b"], shape_hint="move by the stride")
+    with pytest.raises(AssertionError, match="case a: sum every channel"):
+        checks.each_close([np.eye(2), np.ones(3)], want, ["case a", "case b"], value_hint="sum every channel")
+
+
+def test_each_call_names_the_call_what_it_gave_and_the_hint() -> None:
+    def output_size(n, kernel_size, stride=1):
+        return (n - kernel_size) // stride + 1
+
+    checks.each_call(output_size, [((7, 3), {}, 5, ""), ((8, 3), {"stride": 2}, 3, "round down")], integer="an integer")
+    with pytest.raises(AssertionError, match=r"^output_size\(8, 3, stride=2\) should be 4, got 3: round down$"):
+        checks.each_call(output_size, [((8, 3), {"stride": 2}, 4, "round down")])
+
+    def half(n):
+        return n / 2
+
+    with pytest.raises(AssertionError, match=r"^half\(3\) returned 1\.5: return an integer$"):
+        checks.each_call(half, [((3,), {}, 1, "")], integer="return an integer")
+    with pytest.raises(AssertionError, match=r"should be \[2, 6\], got \[2 6\]"):  # an array is not the list asked for
+        checks.each_call(lambda layers: np.array([2, 6]), [(([],), {}, [2, 6], "")])
+
+
+def test_each_call_names_an_answer_without_a_name_of_its_own() -> None:
+    with pytest.raises(AssertionError, match=r"^half\(3\)"):
+
+        class Answer:  # what a test sees of a function in the student's kernel
+            name = "half"
+
+            def __call__(self, n):
+                return n
+
+        checks.each_call(Answer(), [((3,), {}, 1, "")])
+
+
+def test_close_floats_wants_floats_then_values() -> None:
+    checks.close_floats(np.array([0.5, 1.0]), [0.5, 1.0], "wrong blend", floats="return floats")
+    with pytest.raises(AssertionError, match="^return floats, got dtype int64$"):
+        checks.close_floats(np.array([0, 1]), [0, 1], "wrong blend", floats="return floats")
+    with pytest.raises(AssertionError, match="wrong blend"):
+        checks.close_floats(np.array([0.5, 2.0]), [0.5, 1.0], "wrong blend", floats="return floats")
+
+
+def test_dropped_together_finds_the_axis_dropped_as_a_whole() -> None:
+    rng = np.random.default_rng(0)
+    assert checks.dropped_together(rng.random((300, 400)) >= 0.2, 0.2, within=0.12) is None
+    columns = np.broadcast_to(rng.random(400) >= 0.2, (300, 400))  # the same columns dropped in every row
+    assert checks.dropped_together(columns, 0.2, within=0.12) == 0
+    assert checks.dropped_together(columns.T, 0.2, within=0.12) == 1
+
+
+def test_sigmoid_and_softmax_are_the_probabilities_of_5_1() -> None:
+    np.testing.assert_allclose(checks.sigmoid([0.0, np.log(3.0)]), [0.5, 0.75])
+    probabilities = checks.softmax([[1000.0, 1000.0 + np.log(3.0)]])  # no overflow
+    np.testing.assert_allclose(probabilities, [[0.25, 0.75]])
+
+
+def test_dense_outputs_give_the_layer_its_output_and_the_values_before_its_activation() -> None:
+    keras = pytest.importorskip("keras")
+    layer = keras.layers.Dense(2, activation="sigmoid")
+    x = np.array([[1.0, -2.0]], "float32")
+    given, logits = checks.dense_outputs(layer, x)  # the layer is built by the call
+    np.testing.assert_allclose(given, checks.sigmoid(logits), atol=1e-6)
+    assert checks.activation_name(layer) == "sigmoid"
+
+
+def test_keras_pool_pools_one_map_with_stride_the_size_by_default() -> None:
+    pytest.importorskip("keras")
+    feature_map = np.arange(16.0).reshape(4, 4, 1)
+    np.testing.assert_allclose(checks.keras_pool("max", feature_map, 2)[..., 0], [[5, 7], [13, 15]])
+    np.testing.assert_allclose(checks.keras_pool("average", feature_map, 2, 2)[..., 0], [[2.5, 4.5], [10.5, 12.5]])
+    assert checks.keras_pool("max", feature_map, 3, 1).shape == (2, 2, 1)
