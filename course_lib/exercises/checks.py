@@ -256,15 +256,14 @@ def no_known_mistake(got: Any, mistakes: dict[str, Any], *, atol: float = 1e-8, 
 @contextmanager
 def unchanged(exercise: str, **arrays: Any) -> Iterator[None]:
     """The arrays (argument name: array) must be as they were when the block ends: an
-    answer that writes into its input fails with "{exercise} must not modify {name}...".
+    answer that writes into its input fails with "{exercise} must not change its input {name}...".
     Checked only when the block ran to its end (the answer raised nothing)."""
     before = {name: np.array(array, copy=True) for name, array in arrays.items()}
     yield
     for name, array in arrays.items():
         if np.shape(array) != before[name].shape or not np.array_equal(array, before[name], equal_nan=True):
             raise AssertionError(
-                f"{exercise} must not modify {name}, its input: work on a copy (an answer must not change what it "
-                "is given)"
+                f"{exercise} must not change its input {name}: it must not modify what it is given, work on a copy"
             )
 
 
@@ -448,3 +447,11 @@ def dropped_together(out: Any, rate: float, within: float) -> int | None:
         if np.mean(np.abs(np.mean(zeros, axis=axis) - rate) < within) <= 0.9:
             return axis
     return None
+
+
+def all_zeros(value: Any, message: str, shape: tuple[int, ...] | None = None) -> None:
+    """``value`` must be finite zeros (of ``shape`` where given), else "{message}": what a
+    heatmap with nothing to show becomes, rather than NaN from a division by 0 (5.4)."""
+    found = np.asarray(value, dtype="float64")
+    if (shape is not None and found.shape != tuple(shape)) or not np.isfinite(found).all() or found.any():
+        raise AssertionError(message)

@@ -120,7 +120,7 @@ def test_unchanged_passes_a_copy_and_fails_a_write_naming_the_argument() -> None
     x, y = np.arange(4.0), np.ones(3)
     with checks.unchanged("answer", x=x, y=y):
         _ = x * 2
-    with pytest.raises(AssertionError, match="answer must not modify y"):
+    with pytest.raises(AssertionError, match="answer must not change its input y"):
         with checks.unchanged("answer", x=x, y=y):
             y /= 2
 
@@ -266,3 +266,10 @@ def test_keras_pool_pools_one_map_with_stride_the_size_by_default() -> None:
     np.testing.assert_allclose(checks.keras_pool("max", feature_map, 2)[..., 0], [[5, 7], [13, 15]])
     np.testing.assert_allclose(checks.keras_pool("average", feature_map, 2, 2)[..., 0], [[2.5, 4.5], [10.5, 12.5]])
     assert checks.keras_pool("max", feature_map, 3, 1).shape == (2, 2, 1)
+
+
+def test_all_zeros_wants_finite_zeros_of_the_shape_asked() -> None:
+    checks.all_zeros(np.zeros((2, 3)), "zeros, not NaN", shape=(2, 3))
+    for wrong in (np.full((2, 3), np.nan), np.eye(2, 3), np.zeros((3, 2))):
+        with pytest.raises(AssertionError, match="^zeros, not NaN$"):
+            checks.all_zeros(wrong, "zeros, not NaN", shape=(2, 3))
