@@ -1,10 +1,16 @@
-"""Shared test set-up: a private cache, no downloads, the full photos if named, and the
-models several test files use.
+"""Shared test set-up: a private cache, no downloads, the photos a test runs on, a browser,
+and the models several test files use.
 
 No test downloads anything: ``pooch.retrieve`` (what every download goes through) fails
-as it would offline, for the whole session. Tests that need the book's full photo set
-take the ``full_photos`` fixture; they are marked ``full_data`` and skip unless
-``COURSE_DATA_DIR`` names that set (``.ci/run`` runs them on ``../shared/data``).
+as it would offline, for the whole session. The photos:
+
+- ``isolated_data``: no photo setting at all, full mode, a fresh cache: a newcomer's first run;
+- ``sample_photos``: the photos the course ships, in fast mode, with a fresh cache: what
+  tests, Validate and autograding run on;
+- ``full_photos``: the book's full photo set. Tests that take it are marked ``full_data``
+  and skip unless ``COURSE_DATA_DIR`` names that set (``.ci/run`` runs them on ``../shared/data``).
+
+``browser`` is Chromium driven by Playwright, for the JupyterLab and class hub tests.
 """
 
 from __future__ import annotations
@@ -15,16 +21,20 @@ from pathlib import Path
 
 import pooch
 import pytest
-import requests
 
 from course_lib.photos import data, sources
+from helpers import CHROMIUM, offline
 
 FULL_PHOTOS = os.environ.get("COURSE_DATA_DIR")
 DATA_VARIABLES = ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_DATA_SOURCE", "COURSE_FAST", "NBGRADER_EXECUTION")
-
-
-def offline(*args: object, **kwargs: object) -> None:
-    raise requests.exceptions.ConnectionError("the tests never download (as if offline)")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,12 +64,35 @@ def isolated_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[P
 
 
 @pytest.fixture
+def sample_photos(isolated_data: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The photos the course ships, in fast mode, with a fresh private cache (``isolated_data``'s)
+    and no other photo setting: what tests, Validate and autograding run on. Returns the
+    sample's folder."""
+    monkeypatch.setenv("COURSE_DATA", "sample")
+    monkeypatch.setenv("COURSE_FAST", "1")
+    return sources.SAMPLE_ROOT
+
+
+@pytest.fixture
 def full_photos(monkeypatch: pytest.MonkeyPatch) -> Path:
     """The book's full photo set named by COURSE_DATA_DIR (as in CI); skip where absent."""
     if not FULL_PHOTOS or not Path(FULL_PHOTOS).is_dir():
         pytest.skip("needs the book's full photo set: set COURSE_DATA_DIR (CI uses ../shared/data/cats_and_dogs_small)")
     monkeypatch.setenv("COURSE_DATA_DIR", FULL_PHOTOS)
     return Path(FULL_PHOTOS)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium driven by Playwright, one per test module; skips where Chromium is missing."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""What several test files share: the course folder, small real-looking photos (crops of
-scikit-image's cat and coffee), and ways to look at figures and explorers."""
+"""What several test files share: the course folder, the stand-in for downloads (offline),
+where Chromium is, small real-looking photos (crops of scikit-image's cat and coffee), and
+ways to look at figures and explorers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import html
 import io
 import json
 import re
+import shutil
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
+import requests  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from course_lib.explorer import FigureExplorer  # noqa: E402
@@ -25,6 +28,12 @@ from course_lib.photos import data  # noqa: E402
 from course_tools import cells  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"  # Debian's: Playwright cannot download its own here
+
+
+def offline(*args: object, **kwargs: object) -> None:
+    """What ``pooch.retrieve`` does in the tests (conftest.py): fail as it would offline."""
+    raise requests.exceptions.ConnectionError("the tests never download (as if offline)")
 
 
 def photo(seed: int, size: tuple[int, int] = (40, 56)) -> Image.Image:

@@ -23,7 +23,8 @@ EXERCISES = {
                 "    out = np.zeros((out_h, out_w))\n"
                 "    for i in range(out_h):\n"
                 "        for j in range(out_w):\n"
-                "            window = image[i * stride : i * stride + kernel.shape[0], j * stride : j * stride + kernel.shape[1]]\n"
+                "            window = image[i * stride : i * stride + kernel.shape[0], j * stride : j * stride + "
+                "kernel.shape[1]]\n"
                 "            out[i, j] = (window * kernel).sum()\n"
                 "    return out"
             ),
@@ -55,7 +56,8 @@ EXERCISES = {
                 "    out = np.zeros((rows, cols))\n"
                 "    for a in range(k.shape[0]):\n"
                 "        for b in range(k.shape[1]):\n"
-                "            out += k[a, b] * x[a : a + stride * (rows - 1) + 1 : stride, b : b + stride * (cols - 1) + 1 : stride]\n"
+                "            out += k[a, b] * x[a : a + stride * (rows - 1) + 1 : stride, b : b + stride * (cols - 1) "
+                "+ 1 : stride]\n"
                 "    return out",
                 prints="summing shifted slices",
             ),
@@ -94,7 +96,8 @@ EXERCISES = {
                 "    kh, kw = kernel.shape\n"
                 "    rows = range(0, padded.shape[0] - kh + 1, stride)\n"
                 "    cols = range(0, padded.shape[1] - kw + 1, stride)\n"
-                "    return np.array([[np.sum(padded[r:r + kh, c:c + kw] * kernel) for c in cols] for r in rows], dtype=float)",
+                "    return np.array([[np.sum(padded[r:r + kh, c:c + kw] * kernel) for c in cols] for r in rows], "
+                "dtype=float)",
                 "wraps around",
             ),
             Wrong(  # the mathematician's convolution: flips the kernel
@@ -194,7 +197,8 @@ EXERCISES = {
             ),
             Wrong(
                 "def output_size(n, kernel_size, stride=1, padding=0):\n"
-                "    return convolution.feature_map(np.zeros((n, n)), np.zeros((kernel_size, kernel_size)), stride, padding).shape[0]",
+                "    return convolution.feature_map(np.zeros((n, n)), np.zeros((kernel_size, kernel_size)), stride, "
+                "padding).shape[0]",
                 SHORTCUT,
             ),
             Wrong(
@@ -222,14 +226,17 @@ EXERCISES = {
                 "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
                 "    x = np.pad(np.asarray(x, dtype=float), ((padding, padding), (padding, padding), (0, 0)))\n"
                 "    kh, kw = kernels.shape[:2]\n"
-                "    windows = sliding_window_view(x, (kh, kw), axis=(0, 1))[::stride, ::stride]  # (rows, cols, channels, kh, kw)\n"
-                "    return np.einsum('ijcab,abcf->ijf', windows, np.asarray(kernels, dtype=float)) + np.asarray(biases, dtype=float)"
+                "    windows = sliding_window_view(x, (kh, kw), axis=(0, 1))[::stride, ::stride]  # (rows, cols, "
+                "channels, kh, kw)\n"
+                "    return np.einsum('ijcab,abcf->ijf', windows, np.asarray(kernels, dtype=float)) + "
+                "np.asarray(biases, dtype=float)"
             ),
             Right(  # a Keras Conv2D given the weights, on the zero-padded input
                 "import warnings\n\n"
                 "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
                 "    warnings.warn('conv_layer: delegating to keras.layers.Conv2D', UserWarning)\n"
-                "    padded = np.pad(np.asarray(x, dtype='float32'), ((padding, padding), (padding, padding), (0, 0)))\n"
+                "    padded = np.pad(np.asarray(x, dtype='float32'), ((padding, padding), (padding, padding), (0, "
+                "0)))\n"
                 "    layer = keras.layers.Conv2D(kernels.shape[-1], kernels.shape[:2], strides=stride)\n"
                 "    layer.build((None, *padded.shape))\n"
                 "    layer.set_weights([np.asarray(kernels, dtype='float32'), np.asarray(biases, dtype='float32')])\n"
@@ -241,7 +248,8 @@ EXERCISES = {
                 "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
                 "    print('conv_layer: filling the maps one kernel at a time', file=sys.stderr)\n"
                 "    kh, kw, channels, count = kernels.shape\n"
-                "    out = np.zeros((output_size(x.shape[0], kh, stride, padding), output_size(x.shape[1], kw, stride, padding), count))\n"
+                "    out = np.zeros((output_size(x.shape[0], kh, stride, padding), output_size(x.shape[1], kw, stride, "
+                "padding), count))\n"
                 "    for f in range(count):\n"
                 "        out[:, :, f] = biases[f]\n"
                 "        for c in range(channels):\n"
@@ -253,13 +261,15 @@ EXERCISES = {
         wrong=[
             Wrong(  # forgets to pass stride and padding on
                 "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
-                "    return np.stack([sum(conv2d(x[:, :, c], kernels[:, :, c, f]) for c in range(x.shape[-1])) + biases[f]\n"
+                "    return np.stack([sum(conv2d(x[:, :, c], kernels[:, :, c, f]) for c in range(x.shape[-1])) + "
+                "biases[f]\n"
                 "                     for f in range(kernels.shape[-1])], axis=-1)",
                 "stride and padding",
             ),
             Wrong(  # transposes: (width, height, kernels), right on square inputs
                 "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
-                "    maps = [sum(conv2d(x[:, :, c], kernels[:, :, c, f], stride, padding) for c in range(x.shape[-1])) + biases[f]\n"
+                "    maps = [sum(conv2d(x[:, :, c], kernels[:, :, c, f], stride, padding) for c in range(x.shape[-1])) "
+                "+ biases[f]\n"
                 "            for f in range(kernels.shape[-1])]\n"
                 "    return np.array(maps).T",
                 "last axis",
@@ -270,25 +280,29 @@ EXERCISES = {
                 "    out = np.zeros(first.shape + (kernels.shape[-1],), dtype=x.dtype)\n"
                 "    for f in range(kernels.shape[-1]):\n"
                 "        with np.errstate(invalid='ignore'):\n"
-                "            out[:, :, f] = sum(conv2d(x[:, :, c], kernels[:, :, c, f], stride, padding) for c in range(x.shape[-1])) + biases[f]\n"
+                "            out[:, :, f] = sum(conv2d(x[:, :, c], kernels[:, :, c, f], stride, padding) for c in "
+                "range(x.shape[-1])) + biases[f]\n"
                 "    return out",
                 "in floats",
             ),
             Wrong(  # the bias added for every input channel
                 "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
-                "    return np.stack([sum(conv2d(x[:, :, c], kernels[:, :, c, f], stride, padding) + biases[f] for c in range(x.shape[-1]))\n"
+                "    return np.stack([sum(conv2d(x[:, :, c], kernels[:, :, c, f], stride, padding) + biases[f] for c "
+                "in range(x.shape[-1]))\n"
                 "                     for f in range(kernels.shape[-1])], axis=-1)",
                 "Conv2D",
             ),
             Wrong(  # strides by subsampling a map computed without the padding
                 "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
-                "    return np.stack([sum(conv2d(x[:, :, c], kernels[:, :, c, f]) for c in range(x.shape[-1]))[::stride, ::stride] + biases[f]\n"
+                "    return np.stack([sum(conv2d(x[:, :, c], kernels[:, :, c, f]) for c in "
+                "range(x.shape[-1]))[::stride, ::stride] + biases[f]\n"
                 "                     for f in range(kernels.shape[-1])], axis=-1)",
                 "pass stride and padding",
             ),
             Wrong(
                 "def conv_layer(x, kernels, biases, stride=1, padding=0):\n"
-                "    return np.stack([sum(convolution.feature_map(x[:, :, c], kernels[:, :, c, f], stride, padding) for c in range(x.shape[-1]))\n"
+                "    return np.stack([sum(convolution.feature_map(x[:, :, c], kernels[:, :, c, f], stride, padding) "
+                "for c in range(x.shape[-1]))\n"
                 "                     + biases[f] for f in range(kernels.shape[-1])], axis=-1)",
                 SHORTCUT,
             ),
@@ -306,14 +320,16 @@ EXERCISES = {
                 "    for i in range(h):\n"
                 "        for j in range(w):\n"
                 "            for c in range(x.shape[2]):\n"
-                "                out[i, j, c] = x[i * stride : i * stride + size, j * stride : j * stride + size, c].max()\n"
+                "                out[i, j, c] = x[i * stride : i * stride + size, j * stride : j * stride + size, "
+                "c].max()\n"
                 "    return out"
             ),
             Right(
                 "from numpy.lib.stride_tricks import sliding_window_view\n\n"
                 "def max_pool(x, size=2, stride=None):\n"
                 "    stride = size if stride is None else stride\n"
-                "    windows = sliding_window_view(np.asarray(x, dtype=float), (size, size), axis=(0, 1))[::stride, ::stride]\n"
+                "    windows = sliding_window_view(np.asarray(x, dtype=float), (size, size), axis=(0, 1))[::stride, "
+                "::stride]\n"
                 "    return windows.max(axis=(-2, -1))"
             ),
             Right(
@@ -334,7 +350,8 @@ EXERCISES = {
                 "    for ch in range(c):\n"
                 "        for i in range(out.shape[0]):\n"
                 "            for j in range(out.shape[1]):\n"
-                "                out[i, j, ch] = np.max(x[i * stride : i * stride + size, j * stride : j * stride + size, ch])\n"
+                "                out[i, j, ch] = np.max(x[i * stride : i * stride + size, j * stride : j * stride + "
+                "size, ch])\n"
                 "    return out",
                 prints="one channel at a time",
             ),
@@ -346,7 +363,8 @@ EXERCISES = {
                 "    out = np.zeros((h // size, w // size, c))\n"
                 "    for i in range(h // size):\n"
                 "        for j in range(w // size):\n"
-                "            out[i, j] = np.maximum(0, x[i * size:(i + 1) * size, j * size:(j + 1) * size].max(axis=(0, 1)))\n"
+                "            out[i, j] = np.maximum(0, x[i * size:(i + 1) * size, j * size:(j + 1) * "
+                "size].max(axis=(0, 1)))\n"
                 "    return out",
                 "negative values",
             ),
@@ -363,7 +381,8 @@ EXERCISES = {
                 "    stride = stride or size\n"
                 "    rows = range(0, x.shape[0] - size + 1, stride)\n"
                 "    cols = range(0, x.shape[1] - size + 1, stride)\n"
-                "    return np.array([[np.full(x.shape[-1], x[r:r + size, c:c + size].max()) for c in cols] for r in rows])",
+                "    return np.array([[np.full(x.shape[-1], x[r:r + size, c:c + size].max()) for c in cols] for r in "
+                "rows])",
                 "each channel separately",
             ),
             Wrong(  # ignores the stride argument
@@ -383,7 +402,8 @@ EXERCISES = {
             ),
             Wrong(
                 "def max_pool(x, size=2, stride=None):\n"
-                "    return np.stack([convolution.pooled(x[:, :, c], size, stride) for c in range(x.shape[-1])], axis=-1)",
+                "    return np.stack([convolution.pooled(x[:, :, c], size, stride) for c in range(x.shape[-1])], "
+                "axis=-1)",
                 SHORTCUT,
             ),
         ],
@@ -400,14 +420,16 @@ EXERCISES = {
                 "    for i in range(h):\n"
                 "        for j in range(w):\n"
                 "            for c in range(x.shape[2]):\n"
-                "                out[i, j, c] = x[i * stride : i * stride + size, j * stride : j * stride + size, c].mean()\n"
+                "                out[i, j, c] = x[i * stride : i * stride + size, j * stride : j * stride + size, "
+                "c].mean()\n"
                 "    return out"
             ),
             Right(
                 "from numpy.lib.stride_tricks import sliding_window_view\n\n"
                 "def average_pool(x, size=2, stride=None):\n"
                 "    stride = size if stride is None else stride\n"
-                "    windows = sliding_window_view(np.asarray(x, dtype=float), (size, size), axis=(0, 1))[::stride, ::stride]\n"
+                "    windows = sliding_window_view(np.asarray(x, dtype=float), (size, size), axis=(0, 1))[::stride, "
+                "::stride]\n"
                 "    return windows.mean(axis=(-2, -1))"
             ),
             Right(
@@ -426,7 +448,8 @@ EXERCISES = {
                 "    x = np.asarray(x, dtype=np.float64)\n"
                 "    rows = range(0, x.shape[0] - size + 1, stride)\n"
                 "    cols = range(0, x.shape[1] - size + 1, stride)\n"
-                "    return np.array([[x[r:r + size, c:c + size].sum(axis=(0, 1)) / size**2 for c in cols] for r in rows])",
+                "    return np.array([[x[r:r + size, c:c + size].sum(axis=(0, 1)) / size**2 for c in cols] for r in "
+                "rows])",
                 prints="sums divided by size * size",
             ),
         ],
@@ -435,7 +458,8 @@ EXERCISES = {
                 "def average_pool(x, size=2, stride=None):\n"
                 "    h, w, c = x.shape\n"
                 "    rows = [x[i * size:(i + 1) * size].mean(axis=(0, 2)) for i in range(h // size)]\n"
-                "    return np.stack([np.stack([r[j * size:(j + 1) * size].mean() for j in range(w // size)]) for r in rows])[..., None] * np.ones(c)",
+                "    return np.stack([np.stack([r[j * size:(j + 1) * size].mean() for j in range(w // size)]) for r in "
+                "rows])[..., None] * np.ones(c)",
                 "each channel",
             ),
             Wrong(  # an output of the input's dtype: means of uint8 pixels truncated
@@ -463,7 +487,8 @@ EXERCISES = {
                 "    stride = stride or size\n"
                 "    rows = range(0, x.shape[0] - size + 1, stride)\n"
                 "    cols = range(0, x.shape[1] - size + 1, stride)\n"
-                "    return np.array([[x[r:r + size, c:c + size].sum(axis=(0, 1)) / size for c in cols] for r in rows])",
+                "    return np.array([[x[r:r + size, c:c + size].sum(axis=(0, 1)) / size for c in cols] for r in "
+                "rows])",
                 "average pooling of the lecture",
             ),
             Wrong(  # ignores the stride argument
@@ -475,7 +500,8 @@ EXERCISES = {
             ),
             Wrong(
                 "def average_pool(x, size=2, stride=None):\n"
-                "    return np.stack([convolution.pooled(x[:, :, c], size, stride, mode='average') for c in range(x.shape[-1])], axis=-1)",
+                "    return np.stack([convolution.pooled(x[:, :, c], size, stride, mode='average') for c in "
+                "range(x.shape[-1])], axis=-1)",
                 SHORTCUT,
             ),
         ],
@@ -491,9 +517,8 @@ EXERCISES = {
                 "        n = output_size(n, 2, 2)\n"
                 "    return n * n * 128"
             ),
-            Right(  # four floor divisions by 2 are one floor division by 16: ((n - 2) // 2 - 2) // 2 ... = (n - 30) // 16
-                "def flatten_size(image_size):\n    return ((image_size - 30) // 16) ** 2 * 128"
-            ),
+            # four floor divisions by 2 are one floor division by 16: ((n - 2) // 2 - 2) // 2 ... = (n - 30) // 16
+            Right("def flatten_size(image_size):\n    return ((image_size - 30) // 16) ** 2 * 128"),
             Right(
                 "import warnings\n\n"
                 "def flatten_size(image_size):\n"
@@ -516,7 +541,7 @@ EXERCISES = {
             ),
         ],
         wrong=[
-            Wrong(  # n // 16 - 2: right on every size the old tests tried, wrong when n % 16 is 14 or 15
+            Wrong(  # n // 16 - 2: right at the lecture's 150 px, wrong when n % 16 is 14 or 15 (142 px)
                 "def flatten_size(image_size):\n    return (image_size // 16 - 2) ** 2 * 128",
                 "142x142",
             ),
@@ -639,7 +664,8 @@ EXERCISES = {
             ),
             Wrong(
                 "def conv_params(kernel_size, in_channels, filters):\n"
-                "    conv = {(3, 3, 32): 'conv1', (3, 32, 64): 'conv2', (3, 64, 128): 'conv3', (3, 128, 128): 'conv4'}\n"
+                "    conv = {(3, 3, 32): 'conv1', (3, 32, 64): 'conv2', (3, 64, 128): 'conv3', (3, 128, 128): "
+                "'conv4'}\n"
                 "    name = conv.get((kernel_size, in_channels, filters))\n"
                 "    if name:\n"
                 "        return models.lecture_convnet(150).get_layer(name).count_params()\n"
@@ -652,7 +678,8 @@ EXERCISES = {
                 "def conv_params(kernel_size, in_channels, filters):\n"
                 "    return (kernel_size * kernel_size * in_channels + 1) * filters\n\n"
                 "def dense_params(inputs, units):\n"
-                "    return models.classifier_head((inputs,), hidden_units=units, dropout=0).get_layer('dense').count_params()",
+                "    return models.classifier_head((inputs,), hidden_units=units, "
+                "dropout=0).get_layer('dense').count_params()",
                 SHORTCUT,
             ),
         ],
@@ -671,7 +698,8 @@ EXERCISES = {
                 "def classifier_output(num_classes):\n"
                 "    if num_classes == 2:\n"
                 "        return keras.layers.Dense(1, activation=keras.activations.sigmoid), 'binary_crossentropy'\n"
-                "    return keras.layers.Dense(num_classes, activation=keras.activations.softmax), 'sparse_categorical_crossentropy'"
+                "    return keras.layers.Dense(num_classes, activation=keras.activations.softmax), "
+                "'sparse_categorical_crossentropy'"
             ),
             Right(
                 "import warnings\n\n"
@@ -687,8 +715,10 @@ EXERCISES = {
                 "def classifier_output(num_classes):\n"
                 "    print('classifier_output: activations from keras.ops', file=sys.stderr)\n"
                 "    if num_classes == 2:\n"
-                "        return keras.layers.Dense(1, activation=lambda z: keras.ops.sigmoid(z)), 'binary_crossentropy'\n"
-                "    return keras.layers.Dense(num_classes, activation=lambda z: keras.ops.softmax(z, axis=-1)), 'categorical_crossentropy'",
+                "        return keras.layers.Dense(1, activation=lambda z: keras.ops.sigmoid(z)), "
+                "'binary_crossentropy'\n"
+                "    return keras.layers.Dense(num_classes, activation=lambda z: keras.ops.softmax(z, axis=-1)), "
+                "'categorical_crossentropy'",
                 prints="activations from keras.ops",
             ),
         ],
@@ -861,7 +891,8 @@ EXERCISES = {
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    warnings.warn('mix_up: blending in float32 with keras.ops', UserWarning)\n"
                 "    def blend(a, b):\n"
-                "        return keras.ops.convert_to_numpy(weight * keras.ops.cast(a, 'float32') + (1 - weight) * keras.ops.cast(b, 'float32'))\n"
+                "        return keras.ops.convert_to_numpy(weight * keras.ops.cast(a, 'float32') + (1 - weight) * "
+                "keras.ops.cast(b, 'float32'))\n"
                 "    return blend(image_a, image_b), blend(label_a, label_b)",
                 prints="blending in float32",
             ),
@@ -903,33 +934,38 @@ EXERCISES = {
             Wrong(  # int64 avoids the wrap-around of uint8, but truncates float pixels
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    a, b = np.asarray(image_a, dtype=np.int64), np.asarray(image_b, dtype=np.int64)\n"
-                "    return weight * a + (1 - weight) * b, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, dtype=float)",
+                "    return weight * a + (1 - weight) * b, weight * np.asarray(label_a, dtype=float) + (1 - weight) * "
+                "np.asarray(label_b, dtype=float)",
                 "convert to integers",
             ),
             Wrong(  # back to the photos' dtype
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    a, b = np.asarray(image_a, dtype=float), np.asarray(image_b, dtype=float)\n"
                 "    image = (weight * a + (1 - weight) * b).astype(np.asarray(image_a).dtype)\n"
-                "    return image, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, dtype=float)",
+                "    return image, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, "
+                "dtype=float)",
                 "as floats",
             ),
             Wrong(  # rescales the pixels to 0..1
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    a, b = np.asarray(image_a, dtype=float) / 255, np.asarray(image_b, dtype=float) / 255\n"
-                "    return weight * a + (1 - weight) * b, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, dtype=float)",
+                "    return weight * a + (1 - weight) * b, weight * np.asarray(label_a, dtype=float) + (1 - weight) * "
+                "np.asarray(label_b, dtype=float)",
                 "no / 255",
             ),
             Wrong(  # a hard label: the more heavily weighted image's
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    a, b = np.asarray(image_a, dtype=float), np.asarray(image_b, dtype=float)\n"
-                "    return weight * a + (1 - weight) * b, np.asarray(label_a if weight >= 0.5 else label_b, dtype=float)",
+                "    return weight * a + (1 - weight) * b, np.asarray(label_a if weight >= 0.5 else label_b, "
+                "dtype=float)",
                 "label 0.25",
             ),
             Wrong(
                 "def mix_up(image_a, label_a, image_b, label_b, weight):\n"
                 "    drawn = 1 - augment.mix_weight(1.0, 0)  # augment's mix-up weight is 1 - strength * drawn\n"
                 "    image = augment.augment(image_a, 'mixing (mix-up)', (1 - weight) / drawn, 0, other=image_b)\n"
-                "    return image, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, dtype=float)",
+                "    return image, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, "
+                "dtype=float)",
                 SHORTCUT,
             ),
             Wrong(
@@ -938,7 +974,8 @@ EXERCISES = {
                 "        return np.asarray(image_a, dtype=float), np.asarray(label_a, dtype=float)\n"
                 "    image = augment.augment(image_a, 'mixing (mix-up)', strength=0.0, other=image_b) * weight\n"
                 "    image = image + (1 - weight) * np.asarray(image_b, dtype=float)\n"
-                "    return image, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, dtype=float)",
+                "    return image, weight * np.asarray(label_a, dtype=float) + (1 - weight) * np.asarray(label_b, "
+                "dtype=float)",
                 SHORTCUT,
             ),
         ],
@@ -978,40 +1015,47 @@ EXERCISES = {
                 "def make_augmentation():\n"
                 "    print('make_augmentation: a nested Sequential', file=sys.stderr)\n"
                 "    mirror = keras.Sequential([keras.layers.RandomFlip('horizontal')], name='mirror')\n"
-                "    return keras.Sequential([mirror, keras.layers.RandomRotation(0.1), keras.layers.RandomZoom(height_factor=0.2, width_factor=0.2)])",
+                "    return keras.Sequential([mirror, keras.layers.RandomRotation(0.1), "
+                "keras.layers.RandomZoom(height_factor=0.2, width_factor=0.2)])",
                 prints="a nested Sequential",
             ),
         ],
         wrong=[
             Wrong(  # flips upside down too
                 "def make_augmentation():\n"
-                "    return keras.Sequential([keras.layers.RandomFlip(), keras.layers.RandomRotation(0.1), keras.layers.RandomZoom(0.2)])",
+                "    return keras.Sequential([keras.layers.RandomFlip(), keras.layers.RandomRotation(0.1), "
+                "keras.layers.RandomZoom(0.2)])",
                 "left-right",
             ),
             Wrong(  # upside down only
                 "def make_augmentation():\n"
-                "    return keras.Sequential([keras.layers.RandomFlip('vertical'), keras.layers.RandomRotation(0.1), keras.layers.RandomZoom(0.2)])",
+                "    return keras.Sequential([keras.layers.RandomFlip('vertical'), keras.layers.RandomRotation(0.1), "
+                "keras.layers.RandomZoom(0.2)])",
                 "left-right",
             ),
             Wrong(  # turns one way only
                 "def make_augmentation():\n"
-                "    return keras.Sequential([keras.layers.RandomFlip('horizontal'), keras.layers.RandomRotation((0, 0.1)), keras.layers.RandomZoom(0.2)])",
+                "    return keras.Sequential([keras.layers.RandomFlip('horizontal'), keras.layers.RandomRotation((0, "
+                "0.1)), keras.layers.RandomZoom(0.2)])",
                 "either way",
             ),
             Wrong(  # 10 % of a turn is 36 degrees, written in radians
                 "def make_augmentation():\n"
-                "    return keras.Sequential([keras.layers.RandomFlip('horizontal'), keras.layers.RandomRotation(np.radians(36)), keras.layers.RandomZoom(0.2)])",
+                "    return keras.Sequential([keras.layers.RandomFlip('horizontal'), "
+                "keras.layers.RandomRotation(np.radians(36)), keras.layers.RandomZoom(0.2)])",
                 "fraction of a turn",
             ),
             Wrong(  # zooms out only
                 "def make_augmentation():\n"
-                "    return keras.Sequential([keras.layers.RandomFlip('horizontal'), keras.layers.RandomRotation(0.1), keras.layers.RandomZoom((0.0, 0.2))])",
+                "    return keras.Sequential([keras.layers.RandomFlip('horizontal'), keras.layers.RandomRotation(0.1), "
+                "keras.layers.RandomZoom((0.0, 0.2))])",
                 "zoom in and out",
             ),
             Wrong(  # the course's defaults written out: shifts the photos too
                 "def make_augmentation():\n"
                 "    return keras.Sequential([\n"
-                "        keras.layers.RandomFlip('horizontal'), keras.layers.RandomRotation(0.1), keras.layers.RandomZoom(0.2),\n"
+                "        keras.layers.RandomFlip('horizontal'), keras.layers.RandomRotation(0.1), "
+                "keras.layers.RandomZoom(0.2),\n"
                 "        keras.layers.RandomTranslation(0.1, 0.1),\n"
                 "    ])",
                 "only the three",
@@ -1066,7 +1110,8 @@ EXERCISES = {
                 "        return x.copy()\n"
                 "    rng = np.random.default_rng() if rng is None else rng\n"
                 "    seed = int(rng.integers(2**31 - 1))\n"
-                "    return keras.ops.convert_to_numpy(keras.random.dropout(keras.ops.convert_to_tensor(x), rate, seed=seed))",
+                "    return keras.ops.convert_to_numpy(keras.random.dropout(keras.ops.convert_to_tensor(x), rate, "
+                "seed=seed))",
                 prints="keras.random.dropout seeded",
             ),
         ],
@@ -1150,7 +1195,8 @@ EXERCISES = {
             Wrong(
                 "def inverted_dropout(x, rate, training=True, rng=None):\n"
                 "    rng = np.random.default_rng() if rng is None else rng\n"
-                "    return dropout.keras_dropout(x, rate, seed=int(rng.integers(2**31 - 1)), training=training).astype(float)",
+                "    return dropout.keras_dropout(x, rate, seed=int(rng.integers(2**31 - 1)), "
+                "training=training).astype(float)",
                 SHORTCUT,
             ),
             Wrong(

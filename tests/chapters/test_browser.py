@@ -32,16 +32,7 @@ from helpers import ROOT
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ASSIGNMENTS = assignments(ROOT)
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass
@@ -66,8 +57,6 @@ def _free_port() -> int:
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab serving a copy of the release notebooks (its autosave never touches
     the repository), in the course's fast mode, on 127.0.0.1 with a random port and token."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
     root = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", root / "notebooks")
     shutil.copy(ROOT / "nbgrader_config.py", root)
@@ -107,27 +96,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         try:
             urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
             break
-        except OSError:
+        except OSError as error:
             if server.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"JupyterLab did not start:\n{(root / 'server.log').read_text()[-3000:]}")
+                log_tail = (root / "server.log").read_text()[-3000:]
+                raise RuntimeError(f"JupyterLab did not start:\n{log_tail}") from error
             time.sleep(0.5)
     yield Lab(url, token, root)
     server.terminate()
     server.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def browser(lab: Lab):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def page(browser):
+    """A fresh page of the shared browser (conftest.py), 1400x1000, collecting console errors."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.console_errors = []

@@ -98,7 +98,8 @@ EXERCISES = {
             ),
             Wrong(
                 "def top_k(probabilities, class_names, k=5):\n"
-                "    return [(name, score) for _, name, score in bases.decode_predictions(np.asarray(probabilities)[None], top=k)[0]]",
+                "    return [(name, score) for _, name, score in "
+                "bases.decode_predictions(np.asarray(probabilities)[None], top=k)[0]]",
                 SHORTCUT,
             ),
         ],
@@ -122,7 +123,8 @@ EXERCISES = {
             Right(
                 "import warnings\n\ndef binary_accuracy(labels, probabilities, threshold=0.5):\n"
                 "    warnings.warn('binary_accuracy is deprecated, use keras.metrics', DeprecationWarning)\n"
-                "    right = sum(int((p > threshold) == bool(y)) for p, y in zip(np.ravel(probabilities), np.ravel(labels)))\n"
+                "    right = sum(int((p > threshold) == bool(y)) for p, y in zip(np.ravel(probabilities), "
+                "np.ravel(labels)))\n"
                 "    return np.float32(right) / np.float32(len(np.ravel(labels)))",
                 prints="deprecated",
             ),

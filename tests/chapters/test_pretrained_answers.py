@@ -179,7 +179,8 @@ EXERCISES = {
             ),
             Wrong(  # flattens every example's features: right for pooled vectors only
                 "def extract_features(base, dataset):\n"
-                "    out = [(np.asarray(base.predict_on_batch(x)).reshape(len(x), -1), np.asarray(y)) for x, y in dataset]\n"
+                "    out = [(np.asarray(base.predict_on_batch(x)).reshape(len(x), -1), np.asarray(y)) for x, y in "
+                "dataset]\n"
                 "    return np.concatenate([f for f, _ in out]), np.concatenate([y for _, y in out])",
                 "keep the shape",
             ),
@@ -230,7 +231,8 @@ EXERCISES = {
                 "    warnings.warn('cosine_neighbours: one query at a time', UserWarning)\n"
                 "    out = []\n"
                 "    for q in np.asarray(query_features, dtype=float):\n"
-                "        sims = [float(np.dot(q, t) / (np.linalg.norm(q) * np.linalg.norm(t))) for t in np.asarray(train_features, dtype=float)]\n"
+                "        sims = [float(np.dot(q, t) / (np.linalg.norm(q) * np.linalg.norm(t))) for t in "
+                "np.asarray(train_features, dtype=float)]\n"
                 "        out.append(sorted(range(len(sims)), key=lambda i: -sims[i])[:k])\n"
                 "    return np.array(out, dtype=int).reshape(len(out), k)",
                 prints="one query at a time",
@@ -291,7 +293,8 @@ EXERCISES = {
                 "    layers = [keras.Input(shape=feature_shape)]\n"
                 "    if len(feature_shape) == 3:\n"
                 "        layers.append(keras.layers.GlobalAveragePooling2D())\n"
-                '    layers += [keras.layers.Dense(256, activation="relu"), keras.layers.Dropout(0.5), keras.layers.Dense(1, activation="sigmoid")]\n'
+                '    layers += [keras.layers.Dense(256, activation="relu"), keras.layers.Dropout(0.5), '
+                'keras.layers.Dense(1, activation="sigmoid")]\n'
                 "    return keras.Sequential(layers)"
             ),
             Right(  # the functional API, activations as layers of their own
@@ -352,20 +355,23 @@ EXERCISES = {
                 "def build_head(feature_shape):\n"
                 "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
                 "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dropout(0.5),\n"
-                "                             keras.layers.Dense(256, activation='relu'), keras.layers.Dense(1, activation='sigmoid')])",
+                "                             keras.layers.Dense(256, activation='relu'), keras.layers.Dense(1, "
+                "activation='sigmoid')])",
                 "between the two Dense layers",
             ),
             Wrong(  # a softmax over one unit: always 1
                 "def build_head(feature_shape):\n"
                 "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
-                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, activation='relu'),\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, "
+                "activation='relu'),\n"
                 "                             keras.layers.Dropout(0.5), keras.layers.Dense(1, activation='softmax')])",
                 "softmax over one unit",
             ),
             Wrong(  # a linear last unit
                 "def build_head(feature_shape):\n"
                 "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
-                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, activation='relu'),\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, "
+                "activation='relu'),\n"
                 "                             keras.layers.Dropout(0.5), keras.layers.Dense(1)])",
                 "scores, not probabilities|sigmoid",
             ),
@@ -379,21 +385,24 @@ EXERCISES = {
             Wrong(  # another rate
                 "def build_head(feature_shape):\n"
                 "    pooling = [keras.layers.GlobalAveragePooling2D()] if len(feature_shape) == 3 else []\n"
-                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, activation='relu'),\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, "
+                "activation='relu'),\n"
                 "                             keras.layers.Dropout(0.2), keras.layers.Dense(1, activation='sigmoid')])",
                 "Dropout\\(0.5\\)",
             ),
             Wrong(  # the book's Flatten on feature maps
                 "def build_head(feature_shape):\n"
                 "    flatten = [keras.layers.Flatten()] if len(feature_shape) == 3 else []\n"
-                "    return keras.Sequential([keras.Input(feature_shape), *flatten, keras.layers.Dense(256, activation='relu'),\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *flatten, keras.layers.Dense(256, "
+                "activation='relu'),\n"
                 "                             keras.layers.Dropout(0.5), keras.layers.Dense(1, activation='sigmoid')])",
                 "GlobalAveragePooling2D",
             ),
             Wrong(  # the maximum of each map, not its mean
                 "def build_head(feature_shape):\n"
                 "    pooling = [keras.layers.GlobalMaxPooling2D()] if len(feature_shape) == 3 else []\n"
-                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, activation='relu'),\n"
+                "    return keras.Sequential([keras.Input(feature_shape), *pooling, keras.layers.Dense(256, "
+                "activation='relu'),\n"
                 "                             keras.layers.Dropout(0.5), keras.layers.Dense(1, activation='sigmoid')])",
                 "average each channel",
             ),
@@ -428,7 +437,8 @@ EXERCISES = {
                 "import warnings\n\ndef augmented_model(base, head, augmentation):\n"
                 "    warnings.warn('augmented_model: the base stays in inference mode', UserWarning)\n"
                 "    inputs = keras.layers.Input(base.input_shape[1:])\n"
-                "    return keras.models.Model(inputs=inputs, outputs=head(base(augmentation(inputs), training=False)))",
+                "    return keras.models.Model(inputs=inputs, outputs=head(base(augmentation(inputs), "
+                "training=False)))",
                 prints="stays in inference mode",
             ),
         ],
@@ -494,7 +504,8 @@ EXERCISES = {
             Right(
                 "import sys\n\ndef predict_with_mirror(model, images):\n"
                 "    print('predict_with_mirror: keras.ops.flip', file=sys.stderr)\n"
-                "    mirrored = keras.ops.convert_to_numpy(keras.ops.flip(keras.ops.convert_to_tensor(images), axis=2))\n"
+                "    mirrored = keras.ops.convert_to_numpy(keras.ops.flip(keras.ops.convert_to_tensor(images), "
+                "axis=2))\n"
                 "    outputs = [np.asarray(model.predict_on_batch(x)) for x in (np.asarray(images), mirrored)]\n"
                 "    return np.mean(np.stack(outputs), axis=0)[:, 0]",
                 prints="keras.ops.flip",
@@ -518,12 +529,14 @@ EXERCISES = {
             ),
             Wrong(  # np.fliplr flips axis 1 of a batch: upside down
                 "def predict_with_mirror(model, images):\n"
-                "    return (model.predict(images, verbose=0) + model.predict(np.fliplr(images), verbose=0)).ravel() / 2",
+                "    return (model.predict(images, verbose=0) + model.predict(np.fliplr(images), verbose=0)).ravel() / "
+                "2",
                 "np.fliplr",
             ),
             Wrong(  # flips the colour channels
                 "def predict_with_mirror(model, images):\n"
-                "    return (model.predict(images, verbose=0) + model.predict(images[..., ::-1], verbose=0)).ravel() / 2",
+                "    return (model.predict(images, verbose=0) + model.predict(images[..., ::-1], verbose=0)).ravel() / "
+                "2",
                 "colour channels",
             ),
             Wrong(  # reverses the order of the images
@@ -599,7 +612,8 @@ EXERCISES = {
                 "def unfreeze_top(base, first_layer):\n"
                 "    base.trainable = True\n"
                 "    for layer in base.layers:\n"
-                "        layer.trainable = layer.name >= first_layer and not isinstance(layer, keras.layers.BatchNormalization)",
+                "        layer.trainable = layer.name >= first_layer and not isinstance(layer, "
+                "keras.layers.BatchNormalization)",
                 "stem_conv",
             ),
             Wrong(  # tells BatchNormalization layers by EfficientNet's names
@@ -624,7 +638,8 @@ EXERCISES = {
                 "    base.trainable = True\n"
                 "    names = [layer.name for layer in base.layers]\n"
                 "    for index, layer in enumerate(base.layers):\n"
-                "        layer.trainable = index > names.index(first_layer) and not isinstance(layer, keras.layers.BatchNormalization)",
+                "        layer.trainable = index > names.index(first_layer) and not isinstance(layer, "
+                "keras.layers.BatchNormalization)",
                 "block7a_expand_conv should be trainable",
             ),
             Wrong(  # relies on base.trainable = True to unfreeze the layers: it does only for a base frozen as a whole
@@ -642,7 +657,8 @@ EXERCISES = {
                 "def unfreeze_top(base, first_layer):\n"
                 "    names = [layer.name for layer in base.layers]\n"
                 "    for index, layer in enumerate(base.layers):\n"
-                "        layer.trainable = index >= names.index(first_layer) and not isinstance(layer, keras.layers.BatchNormalization)",
+                "        layer.trainable = index >= names.index(first_layer) and not isinstance(layer, "
+                "keras.layers.BatchNormalization)",
                 "nothing is trainable",
             ),
         ],
@@ -652,7 +668,8 @@ EXERCISES = {
         right=[
             Right(  # written exactly to the exercise's text, nothing more
                 "def compile_for_fine_tuning(model):\n"
-                '    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), loss="binary_crossentropy", metrics=["accuracy"])'
+                '    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), loss="binary_crossentropy", '
+                'metrics=["accuracy"])'
             ),
             Right(  # the book's optimizer, the lecture's spelling of the metric
                 _compile(
@@ -673,8 +690,10 @@ EXERCISES = {
                 "import sys\n\n"
                 + _compile(
                     "print('compile_for_fine_tuning: a schedule', file=sys.stderr)\n"
-                    "    schedule = keras.optimizers.schedules.ExponentialDecay(1e-5, decay_steps=1000, decay_rate=0.9)\n"
-                    "    model.compile(optimizer=keras.optimizers.RMSprop(schedule), loss=keras.losses.binary_crossentropy,\n"
+                    "    schedule = keras.optimizers.schedules.ExponentialDecay(1e-5, decay_steps=1000, "
+                    "decay_rate=0.9)\n"
+                    "    model.compile(optimizer=keras.optimizers.RMSprop(schedule), "
+                    "loss=keras.losses.binary_crossentropy,\n"
                     "                  metrics=['binary_accuracy'])"
                 ),
                 prints="a schedule",
@@ -683,7 +702,8 @@ EXERCISES = {
         wrong=[
             Wrong(  # plain SGD, which the exercise does not allow
                 "def compile_for_fine_tuning(model):\n"
-                "    model.compile(optimizer=keras.optimizers.SGD(1e-5), loss='binary_crossentropy', metrics=['accuracy'])",
+                "    model.compile(optimizer=keras.optimizers.SGD(1e-5), loss='binary_crossentropy', "
+                "metrics=['accuracy'])",
                 "Adam or RMSprop",
             ),
             Wrong(  # Adam's default learning rate, 1e-3
@@ -710,7 +730,8 @@ EXERCISES = {
             ),
             Wrong(  # the loss of several classes: 0 for one unit
                 _compile(
-                    "model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='categorical_crossentropy', metrics=['accuracy'])"
+                    "model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='categorical_crossentropy', "
+                    "metrics=['accuracy'])"
                 ),
                 "binary cross-entropy",
             ),
@@ -720,21 +741,24 @@ EXERCISES = {
             ),
             Wrong(  # so low that nothing changes
                 _compile(
-                    "model.compile(optimizer=keras.optimizers.Adam(1e-9), loss='binary_crossentropy', metrics=['accuracy'])"
+                    "model.compile(optimizer=keras.optimizers.Adam(1e-9), loss='binary_crossentropy', "
+                    "metrics=['accuracy'])"
                 ),
                 "so low",
             ),
             Wrong(  # unfreezes the model before compiling
                 _compile(
                     "model.trainable = True\n"
-                    "    model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='binary_crossentropy', metrics=['accuracy'])"
+                    "    model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='binary_crossentropy', "
+                    "metrics=['accuracy'])"
                 ),
                 "a model frozen before must stay frozen",
             ),
             Wrong(  # unfreezes every layer before compiling
                 _compile(
                     "for layer in model.layers:\n        layer.trainable = True\n"
-                    "    model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='binary_crossentropy', metrics=['accuracy'])"
+                    "    model.compile(optimizer=keras.optimizers.Adam(1e-5), loss='binary_crossentropy', "
+                    "metrics=['accuracy'])"
                 ),
                 "a layer frozen before must stay frozen",
             ),

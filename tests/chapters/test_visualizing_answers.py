@@ -51,12 +51,14 @@ EXERCISES = {
         wrong=[
             Wrong(  # the model's order, not the order asked for: right whenever the names come in the model's order
                 "def activation_model(model, layer_names):\n"
-                "    return keras.Model(model.inputs[0], [layer.output for layer in model.layers if layer.name in layer_names])",
+                "    return keras.Model(model.inputs[0], [layer.output for layer in model.layers if layer.name in "
+                "layer_names])",
                 "order of layer_names",
             ),
             Wrong(  # the names sorted: conv1, conv2, ... before pool1
                 "def activation_model(model, layer_names):\n"
-                "    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in sorted(layer_names)])",
+                "    return keras.Model(model.inputs[0], [model.get_layer(name).output for name in "
+                "sorted(layer_names)])",
                 "should be pool1's",
             ),
             Wrong(  # the layers' inputs instead of their outputs
@@ -89,7 +91,8 @@ EXERCISES = {
             ),
             Wrong(  # the helper behind Grad-CAM's gradient model
                 "def activation_model(model, layer_names):\n"
-                "    return keras.Model(model.inputs[0], [heatmaps._sub_model(model, name).outputs[0] for name in layer_names])",
+                "    return keras.Model(model.inputs[0], [heatmaps._sub_model(model, name).outputs[0] for name in "
+                "layer_names])",
                 SHORTCUT,
             ),
             Wrong(  # a model whose forward pass is the course's activations()
@@ -190,7 +193,8 @@ EXERCISES = {
             ),
             Wrong(  # the activation grid of one channel: scaled the same way, for a 2-D map
                 "def normalize_map(feature_map):\n"
-                "    return activations.channel_grid(np.asarray(feature_map, float)[..., np.newaxis], cols=1).astype(float)",
+                "    return activations.channel_grid(np.asarray(feature_map, float)[..., np.newaxis], "
+                "cols=1).astype(float)",
                 SHORTCUT,
             ),
         ],
@@ -280,7 +284,8 @@ EXERCISES = {
                 "def ascent_step(score_fn, image, step_size):\n"
                 "    _, grads = backend.gradients(score_fn, image)\n"
                 "    g = np.asarray(grads)\n"
-                "    return np.clip(np.asarray(image, 'float32') + step_size * g / (np.sqrt(np.mean(g ** 2)) + 1e-5), 0, 255)",
+                "    return np.clip(np.asarray(image, 'float32') + step_size * g / (np.sqrt(np.mean(g ** 2)) + 1e-5), "
+                "0, 255)",
                 "do not clip",
             ),
             Wrong(  # adds to the caller's array
@@ -302,7 +307,8 @@ EXERCISES = {
             Wrong(  # the filter visualizer's compiled step, called with a stand-in for self
                 "from types import SimpleNamespace\n\ndef ascent_step(score_fn, image, step_size):\n"
                 "    probe = SimpleNamespace(score=lambda images, _: score_fn(images))\n"
-                "    new, _ = filters.FilterVisualizer._ascent_step(probe, np.asarray(image, 'float32'), [0], step_size)\n"
+                "    new, _ = filters.FilterVisualizer._ascent_step(probe, np.asarray(image, 'float32'), [0], "
+                "step_size)\n"
                 "    return np.asarray(new)",
                 SHORTCUT,
             ),
@@ -324,7 +330,8 @@ EXERCISES = {
                 "import sys\nimport tensorflow as tf\n\n"
                 "def maps_and_gradients(model, layer_name, image, class_index):\n"
                 "    print('maps_and_gradients: a persistent tape', file=sys.stderr)\n"
-                "    probe = keras.Model(inputs=model.input, outputs=(model.get_layer(layer_name).output, model.output))\n"
+                "    probe = keras.Model(inputs=model.input, outputs=(model.get_layer(layer_name).output, "
+                "model.output))\n"
                 "    batch = tf.cast(tf.expand_dims(tf.convert_to_tensor(image), 0), tf.float32)\n"
                 "    with tf.GradientTape(persistent=True) as tape:\n"
                 "        maps, logits = probe(batch, training=False)\n"
@@ -409,7 +416,8 @@ EXERCISES = {
                 "def maps_and_gradients(model, layer_name, image, class_index):\n"
                 "    both = keras.Model(model.inputs, [model.get_layer(layer_name).output, model.output])\n"
                 "    score = lambda x: (lambda maps, scores: (maps, scores[:, class_index]))(*both(x))\n"
-                "    maps, _, grads = backend.feature_gradients(score, np.asarray(image, dtype='float32')[np.newaxis])\n"
+                "    maps, _, grads = backend.feature_gradients(score, np.asarray(image, "
+                "dtype='float32')[np.newaxis])\n"
                 "    return keras.ops.convert_to_numpy(maps)[0], keras.ops.convert_to_numpy(grads)[0]",
                 SHORTCUT,
             ),
@@ -569,7 +577,8 @@ EXERCISES = {
                 "import sys\n\ndef grad_cam_heatmap(feature_maps, gradients):\n"
                 "    print('grad_cam_heatmap: averaging the weighted channels', file=sys.stderr)\n"
                 "    maps = keras.ops.convert_to_tensor(np.asarray(feature_maps, 'float32'))\n"
-                "    weights = keras.ops.mean(keras.ops.convert_to_tensor(np.asarray(gradients, 'float32')), axis=(0, 1))\n"
+                "    weights = keras.ops.mean(keras.ops.convert_to_tensor(np.asarray(gradients, 'float32')), axis=(0, "
+                "1))\n"
                 "    cam = keras.ops.convert_to_numpy(keras.ops.relu(keras.ops.mean(maps * weights, axis=-1)))\n"
                 "    return cam / cam.max() if cam.max() > 0 else np.zeros_like(cam)",
                 prints="averaging the weighted channels",
@@ -725,64 +734,76 @@ EXERCISES = {
                 "    batch = np.repeat(image[None], len(tops) * len(lefts), axis=0)\n"
                 "    for n, (t, l) in enumerate((t, l) for t in tops for l in lefts):\n"
                 "        batch[n, t:t + patch, l:l + patch] = fill\n"
-                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), len(lefts))",
+                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), "
+                "len(lefts))",
                 "3x3 positions",
             ),
             Wrong(  # occluded minus original: the sign flipped
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
                 "    image = np.asarray(image, dtype='float32')\n"
-                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, stride)\n"
+                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, "
+                "stride)\n"
                 "    batch = np.repeat(image[None], len(tops) * len(lefts), axis=0)\n"
                 "    for n, (t, l) in enumerate((t, l) for t in tops for l in lefts):\n"
                 "        batch[n, t:t + patch, l:l + patch] = fill\n"
-                "    return (np.asarray(score_fn(batch)) - np.asarray(score_fn(image[None]))[0]).reshape(len(tops), len(lefts))",
+                "    return (np.asarray(score_fn(batch)) - np.asarray(score_fn(image[None]))[0]).reshape(len(tops), "
+                "len(lefts))",
                 "score of the image minus score of the occluded",
             ),
             Wrong(  # always grey, whatever fill says
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
                 "    image = np.asarray(image, dtype='float32')\n"
-                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, stride)\n"
+                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, "
+                "stride)\n"
                 "    batch = np.repeat(image[None], len(tops) * len(lefts), axis=0)\n"
                 "    for n, (t, l) in enumerate((t, l) for t in tops for l in lefts):\n"
                 "        batch[n, t:t + patch, l:l + patch] = 128.0\n"
-                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), len(lefts))",
+                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), "
+                "len(lefts))",
                 "use the fill value you are given",
             ),
             Wrong(  # a black patch by default
                 "def occlusion_map(score_fn, image, patch, stride, fill=0.0):\n"
                 "    image = np.asarray(image, dtype='float32')\n"
-                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, stride)\n"
+                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, "
+                "stride)\n"
                 "    batch = np.repeat(image[None], len(tops) * len(lefts), axis=0)\n"
                 "    for n, (t, l) in enumerate((t, l) for t in tops for l in lefts):\n"
                 "        batch[n, t:t + patch, l:l + patch] = fill\n"
-                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), len(lefts))",
+                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), "
+                "len(lefts))",
                 "fill=128.0 by default",
             ),
             Wrong(  # copies in the image's own dtype: a uint8 image rounds the fill
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
                 "    image = np.asarray(image)\n"
-                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, stride)\n"
+                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, "
+                "stride)\n"
                 "    batch = np.repeat(image[None], len(tops) * len(lefts), axis=0)\n"
                 "    for n, (t, l) in enumerate((t, l) for t in tops for l in lefts):\n"
                 "        batch[n, t:t + patch, l:l + patch] = fill\n"
-                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), len(lefts))",
+                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), "
+                "len(lefts))",
                 "uint8",
             ),
             Wrong(  # the columns enumerated first, then laid out as rows
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
                 "    image = np.asarray(image, dtype='float32')\n"
-                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, stride)\n"
+                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, "
+                "stride)\n"
                 "    batch = np.repeat(image[None], len(tops) * len(lefts), axis=0)\n"
                 "    for n, (l, t) in enumerate((l, t) for l in lefts for t in tops):\n"
                 "        batch[n, t:t + patch, l:l + patch] = fill\n"
-                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), len(lefts))",
+                "    return (np.asarray(score_fn(image[None]))[0] - np.asarray(score_fn(batch))).reshape(len(tops), "
+                "len(lefts))",
                 "wrong order",
             ),
             Wrong(  # occludes the caller's image and "restores" it from a view, which holds the fill by then
                 "def occlusion_map(score_fn, image, patch, stride, fill=128.0):\n"
                 "    image = np.asarray(image, dtype=float)\n"
                 "    base = np.asarray(score_fn(image[None]))[0]\n"
-                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, stride)\n"
+                "    tops, lefts = range(0, image.shape[0] - patch + 1, stride), range(0, image.shape[1] - patch + 1, "
+                "stride)\n"
                 "    drops = np.zeros((len(tops), len(lefts)))\n"
                 "    for i, t in enumerate(tops):\n"
                 "        for j, l in enumerate(lefts):\n"
@@ -804,7 +825,8 @@ EXERCISES = {
             ),
             Right(  # einsum, then the ReLU and the scaling written out
                 "def unpooled_heatmap(feature_maps, gradients):\n"
-                "    h = np.maximum(np.einsum('ijk,ijk->ij', np.asarray(feature_maps, float), np.asarray(gradients, float)), 0)\n"
+                "    h = np.maximum(np.einsum('ijk,ijk->ij', np.asarray(feature_maps, float), np.asarray(gradients, "
+                "float)), 0)\n"
                 "    return h / h.max() if h.max() > 0 else h"
             ),
             Right(  # with the student's relu_normalize, in float32, and a warning
@@ -872,7 +894,8 @@ EXERCISES = {
                 "    for k in range(a.shape[-1]):\n"
                 "        gk = g[..., k]\n"
                 "        with np.errstate(divide='ignore', invalid='ignore'):\n"
-                "            alpha = np.nan_to_num(gk ** 2 / (2 * gk ** 2 + a[..., k].sum() * gk ** 3), nan=0.0, posinf=0.0, neginf=0.0)\n"
+                "            alpha = np.nan_to_num(gk ** 2 / (2 * gk ** 2 + a[..., k].sum() * gk ** 3), nan=0.0, "
+                "posinf=0.0, neginf=0.0)\n"
                 "        weights.append(float((alpha * np.maximum(gk, 0)).sum()))\n"
                 "    return np.array(weights)",
                 prints="one channel at a time",

@@ -1,28 +1,23 @@
 """A real class hub for the tests: ``convnet-course hub`` as root, with throw-away
-accounts (removed before and after), in a state folder every account can reach."""
+accounts (removed before and after), in a state folder every account can reach. The
+``class_hub`` fixture (conftest.py) starts it; run as a script (``.ci/run`` does, while
+online), this installs the hub's environments and proxy."""
 
 from __future__ import annotations
 
-import csv
-import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]  # the course (also when run as a script)
 INSTRUCTOR = "cchubteacher"
 STUDENTS = ["cchubalice", "cchubbob"]
 # Not under pytest's tmp folders (mode 0700: students could not reach the servers' Python).
 STATE = Path("/var/tmp/convnet-course-hub-test")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @dataclass
@@ -42,7 +37,7 @@ class RunningHub:
         return Path(f"/home/{user}")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     while True:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -99,39 +94,7 @@ def start_hub(port: int) -> subprocess.Popen:
     raise RuntimeError("the hub did not answer in 10 minutes")
 
 
-@pytest.fixture(scope="session")
-def class_hub() -> Iterator[RunningHub]:
-    if os.geteuid() != 0:
-        pytest.skip("the class hub needs root (local accounts); .ci/run runs as root")
-    if shutil.which("node") is None:
-        pytest.skip("Node.js is missing; .ci/run installs it")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
-    remove_accounts()
-    for leftover in (
-        "exchange",
-        "hub",
-        "jupyter",
-        "accounts.csv",
-        "hub.json",
-    ):  # env/, student-env/ and proxy/ are reused
-        path = STATE / leftover
-        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
-    STATE.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    process = start_hub(port)
-    with open(STATE / "accounts.csv", newline="") as handle:
-        passwords = {row["username"]: row["password"] for row in csv.DictReader(handle)}
-    hub = RunningHub(
-        f"http://127.0.0.1:{port}", STATE, passwords, Path(f"/home/{INSTRUCTOR}/convnet-course"), process, port
-    )
-    yield hub
-    if hub.process.poll() is None:
-        hub.stop()
-    remove_accounts()
-
-
 if __name__ == "__main__":  # .ci/run: install the servers' environment and the proxy while online
-    port = _free_port()
+    port = free_port()
     subprocess.run(hub_command(port, "--setup-only"), check=True, stdout=subprocess.DEVNULL)
     remove_accounts()

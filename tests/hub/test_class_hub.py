@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from classhub import INSTRUCTOR, STATE, STUDENTS, RunningHub, class_hub  # noqa: F401  (a fixture)
+from classhub import INSTRUCTOR, STATE, STUDENTS, RunningHub
 
 from helpers import ROOT
 
@@ -29,14 +29,6 @@ pytestmark = [pytest.mark.hub, pytest.mark.browser]
 ASSIGNMENT = "00-getting-started"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 GOOD, BAD = STUDENTS[1], STUDENTS[0]  # bob answers well (after a blank first try), alice badly
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOTS = ROOT / "build" / "screenshots" / "hub"
 
 
@@ -56,16 +48,6 @@ def _one_answer() -> dict:
         if cell["metadata"].get("nbgrader", {}).get("grade_id") == "to_batch":
             cell["source"] = solution["to_batch"]["source"]
     return blank
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _login(browser, hub: RunningHub, user: str):
@@ -454,6 +436,7 @@ def test_a_course_update_reaches_the_instructor_and_keeps_their_edits(class_hub:
         "README.md",
         "nbgrader_config.py",
         "course_lib",
+        "course_tools",
         "solutions",
         "notebooks",
         "hub",

@@ -59,11 +59,13 @@ def test_channel_grid_scales_each_channel_and_leaves_gaps():
 
 
 def test_show_channel_grid_draws_the_channels_it_says():
-    fig = activations.show_channel_grid(np.random.default_rng(0).random((7, 7, 40)), "conv4", max_channels=32)
+    maps = np.random.default_rng(0).random((7, 7, 40))
+    fig = activations.show_channel_grid(maps, "conv4", max_channels=32)
     (ax,) = fig.axes
     assert ax.get_title() == "conv4: 32 of 40 channels of 7x7"
-    grid = np.asarray(ax.get_images()[0].get_array())
-    assert grid.shape[0] >= 2 * 7 and grid.shape[1] >= 16 * 7, "two rows of sixteen 7x7 channels"
+    grid = np.ma.filled(ax.get_images()[0].get_array(), np.nan)
+    assert grid.shape == (2 * 8 - 1, 16 * 8 - 1), "two rows of sixteen 7x7 channels, 1-pixel gaps between"
+    np.testing.assert_array_equal(grid, activations.channel_grid(maps, cols=16, max_channels=32))
     plt.close(fig)
 
 

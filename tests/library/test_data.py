@@ -22,13 +22,6 @@ from helpers import jpeg_bytes, make_folder, photo, png_bytes
 pytestmark = pytest.mark.usefixtures("isolated_data")
 
 
-@pytest.fixture
-def sample(monkeypatch) -> Path:
-    """The shipped sample, chosen as a newcomer offline gets it."""
-    monkeypatch.setenv("COURSE_DATA", "sample")
-    return sources.SAMPLE_ROOT
-
-
 # --- the book's full photo set (CI: ../shared/data/cats_and_dogs_small) --------------
 
 
@@ -49,15 +42,15 @@ def test_full_folder_found_and_counted(full_photos):
 # --- loading, on the shipped sample --------------------------------------------------
 
 
-def test_listing_is_in_natural_order(sample):
+def test_listing_is_in_natural_order(sample_photos):
     pairs = data.list_images("train")
     assert [label for _, label in pairs] == [0] * 60 + [1] * 60
     names = [p.name for p, label in pairs if label == 0]
     assert names == sorted(names, key=data._natural_key) != sorted(names)  # 9 before 10, unlike str order
-    assert all(p.parent == sample / "train" / "cats" for p, label in pairs if label == 0)
+    assert all(p.parent == sample_photos / "train" / "cats" for p, label in pairs if label == 0)
 
 
-def test_load_split_validation(sample):
+def test_load_split_validation(sample_photos):
     ds = data.load_split("validation", image_size=96, limit_per_class=20)
     batches = list(ds.as_numpy_iterator())
     assert [len(y) for _, y in batches] == [32, 8]
@@ -73,7 +66,7 @@ def test_load_split_validation(sample):
     assert np.array_equal(x[0], first)
 
 
-def test_train_is_shuffled_by_default_and_each_epoch(sample):
+def test_train_is_shuffled_by_default_and_each_epoch(sample_photos):
     def labels(ds):
         return np.concatenate([y for _, y in ds.as_numpy_iterator()]).tolist()
 
@@ -81,22 +74,22 @@ def test_train_is_shuffled_by_default_and_each_epoch(sample):
     first, second = labels(ds), labels(ds)
     assert sorted(first) == [0.0] * 10 + [1.0] * 10
     assert first != sorted(first) and first != second
-    assert labels(data.load_split("train", 32, root=sample, limit_per_class=10, seed=0)) != first
+    assert labels(data.load_split("train", 32, root=sample_photos, limit_per_class=10, seed=0)) != first
     assert labels(data.load_split("train", 32, shuffle=False, limit_per_class=10)) == sorted(first)
 
 
-def test_fast_mode_limits(sample, monkeypatch):
-    assert len(data.load_arrays("test", 16)[1]) == 60  # not fast: every image
-    monkeypatch.setenv("COURSE_FAST", "1")
+def test_fast_mode_limits(sample_photos, monkeypatch):
     for split in data.SPLITS:
         _, labels = data.load_arrays(split, 16)
         assert len(labels) == 2 * data.FAST_LIMITS[split]
         assert labels.sum() == data.FAST_LIMITS[split]
     assert int(data.load_split("train", 16, batch_size=8).cardinality()) == 2 * 40 // 8
     assert len(data.load_arrays("train", 16, limit_per_class=3)[1]) == 6  # explicit wins
+    monkeypatch.setenv("COURSE_FAST", "0")
+    assert len(data.load_arrays("test", 16)[1]) == 60  # not fast: every image
 
 
-def test_second_load_is_served_from_the_cache(sample):
+def test_second_load_is_served_from_the_cache(sample_photos):
     start = time.perf_counter()
     images, labels = data.load_arrays("train", image_size=64, limit_per_class=50)
     first = time.perf_counter() - start

@@ -88,9 +88,7 @@ def test_score_reuses_test_probabilities_it_is_given(book_like):
         data_shift.score(predict, 24, "short", test_probabilities=np.zeros(3))
 
 
-def test_on_the_sample_there_is_nothing_unseen(monkeypatch):
-    monkeypatch.setenv("COURSE_DATA", "sample")
-    sources.forget()
+def test_on_the_sample_there_is_nothing_unseen(sample_photos):
     assert not data_shift.unseen()
     assert "sample" in data_shift.NOT_UNSEEN and "COURSE_DATA_DIR" in data_shift.NOT_UNSEEN
 
@@ -101,9 +99,10 @@ def test_chapter1_convnet_says_when_chapter_1_has_not_run(book_like, capsys):
 
 
 def test_the_figures_draw_a_bar_per_model_data_set_and_class(book_like):
-    shifts = [
-        data_shift.score(lambda images: np.full(len(images), p), 24, name) for p, name in ((0.9, "a"), (0.2, "b"))
-    ]
+    def always(p):
+        return lambda images: np.full(len(images), p)
+
+    shifts = [data_shift.score(always(p), 24, name) for p, name in ((0.9, "a"), (0.2, "b"))]
     figure = data_shift.show_shift(shifts)
     assert len(figure.axes[0].patches) == 2 * 2 * 3  # models x data sets x (cats, dogs, all)
     whiskers = [line for container in figure.axes[0].containers for line in getattr(container, "errorbar", None) or []]

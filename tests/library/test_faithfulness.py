@@ -4,12 +4,12 @@ randomisation (beyond the book, 5.4)."""
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from course_lib.backend import keras
 from course_lib.visualizing import faithfulness, heatmaps
-from helpers import figures_closed
 
 # A toy "model": the score is the mean brightness of the top-left 4x4 corner of an 8x8 image.
 CORNER = np.zeros((8, 8))
@@ -129,8 +129,26 @@ def test_cascading_randomisation_resets_from_the_top_down_on_a_copy():
     assert {m: len(b) for m, b in result.blank.items()} == {"Grad-CAM": 4, "Eigen-CAM": 4}
     trained_blank = sum(not heatmaps.GradCam(model, "conv")(image, c).any() for image, c in zip(images, [1, 0, 2, 1]))
     assert result.blank["Grad-CAM"][0] == trained_blank, "the all-zero maps of the trained model, counted"
-    figures_closed(lambda: faithfulness.show_cascade(result))
-    figures_closed(lambda: faithfulness.show_randomisation(images[0], result.first_maps))
+
+    figure = faithfulness.show_cascade(result)
+    (ax,) = figure.axes
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["trained", "dense", "+ norm", "+ conv"]
+    curves = {line.get_label(): line.get_ydata() for line in ax.get_lines() if not line.get_label().startswith("_")}
+    assert list(curves) == ["Grad-CAM", "Eigen-CAM"]
+    for method, correlations in result.correlations.items():
+        np.testing.assert_allclose(curves[method], correlations.mean(axis=1), err_msg=method)
+    assert ax.get_title() == "Cascading randomisation: mean over 4 photos"
+    plt.close(figure)
+
+    figure = faithfulness.show_randomisation(images[0], result.first_maps)
+    panels = [(step, method) for step in result.steps for method in ("Grad-CAM", "Eigen-CAM")]
+    assert len(figure.axes) == len(panels) + 1, "a row a step, a column a method, and the colour bar"
+    for ax, (step, method) in zip(figure.axes, panels):
+        assert ax.get_title() == f"{method}\n{step}"
+        np.testing.assert_allclose(
+            ax.images[0].get_array(), heatmaps.overlay(images[0], result.first_maps[step][method]), err_msg=step
+        )
+    plt.close(figure)
 
 
 def test_the_cascade_groups_an_efficientnets_layers_by_stage_from_the_top():
@@ -160,7 +178,7 @@ def test_class_probability_of_a_sigmoid_and_a_softmax_model(tiny_classifier):
     assert probabilities.shape == (2,) and np.all((probabilities > 0) & (probabilities < 1))
 
 
-def test_curves_are_drawn():
+def test_curves_and_their_figure():
     image = np.random.default_rng(6).uniform(0, 255, (8, 8, 3))
     found = faithfulness.curves(corner_score, image, {"corner": CORNER}, steps=4, seeds=(0, 1))
     assert list(found) == ["corner"] and set(found["corner"]) == {
@@ -176,5 +194,14 @@ def test_curves_are_drawn():
         for s in (0, 1)
     )
     np.testing.assert_allclose(found["corner"]["random deletion"][1], (one + two) / 2, rtol=1e-6)
-    figures_closed(lambda: faithfulness.show_curves(found))
     assert "| corner |" in faithfulness.table_markdown(faithfulness.areas(found))
+
+    figure = faithfulness.show_curves(found)
+    for ax, kind in zip(figure.axes, ("deletion", "insertion"), strict=True):
+        assert ax.get_title().startswith(f"{kind}: ")
+        solid, dotted = ax.get_lines()
+        np.testing.assert_allclose(solid.get_xydata(), np.column_stack(found["corner"][kind]), err_msg=kind)
+        np.testing.assert_allclose(dotted.get_xydata(), np.column_stack(found["corner"][f"random {kind}"]))
+        assert solid.get_label() == f"corner ({faithfulness.area(*found['corner'][kind]):.2f})"
+        assert dotted.get_linestyle() == ":" and dotted.get_color() == solid.get_color()
+    plt.close(figure)

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pooch
 import pytest
-from conftest import offline
 
 from course_lib import settings
 from course_lib.photos import data, downloads, sources
-from helpers import make_folder
+from helpers import make_folder, offline
 
 pytestmark = pytest.mark.usefixtures("isolated_data")
 
@@ -137,11 +136,11 @@ def test_a_foreign_folder_in_the_cache_stops_before_downloading(isolated_data, m
 
 
 @pytest.fixture
-def sample_copy(tmp_path, monkeypatch) -> Path:
+def sample_copy(sample_photos, tmp_path, monkeypatch) -> Path:
+    """A copy of the shipped sample, taking its place (so a test may damage it)."""
     copy = tmp_path / "sample"
-    shutil.copytree(sources.SAMPLE_ROOT, copy)
+    shutil.copytree(sample_photos, copy)
     monkeypatch.setattr(sources, "SAMPLE_ROOT", copy)
-    monkeypatch.setenv("COURSE_DATA", "sample")
     return copy
 
 

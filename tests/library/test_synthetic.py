@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 from course_lib.recap import synthetic
-from helpers import figures_closed
 
 
 @pytest.mark.parametrize("style", sorted(synthetic.STYLES))
@@ -61,5 +61,14 @@ def test_a_model_learns_plain_shapes():
     assert model.evaluate(*test, verbose=0)[1] > 0.9
 
 
-def test_the_examples_are_drawn():
-    figures_closed(lambda: synthetic.show_examples(3))
+def test_the_examples_show_each_styles_images_titled_with_their_shapes():
+    figure = synthetic.show_examples(3, seed=5)
+    assert len(figure.axes) == len(synthetic.STYLES) * 3, "a row of 3 a style"
+    for row, (style, description) in enumerate(synthetic.STYLES.items()):
+        images, labels = synthetic.render(style, 3, seed=5)
+        axes = figure.axes[3 * row : 3 * row + 3]
+        for ax, image, label in zip(axes, images, labels):
+            np.testing.assert_array_equal(ax.images[0].get_array(), image)
+            assert ax.get_title() == synthetic.SHAPES[int(label)]
+        assert axes[0].texts[0].get_text() == f"{style}:\n{description}"
+    plt.close(figure)

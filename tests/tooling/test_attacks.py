@@ -43,7 +43,8 @@ def _reader(root: Path) -> str:
                  "submitted/alice/{ASSIGNMENT}/{NAME}", "submitted", "/root", "/etc/shadow"]:
         path = os.path.join(root, path)
         try:
-            seen[path] = "read: " + (",".join(os.listdir(path)) if os.path.isdir(path) else open(path, "rb").read(40).hex())
+            got = ",".join(os.listdir(path)) if os.path.isdir(path) else open(path, "rb").read(40).hex()
+            seen[path] = "read: " + got
         except OSError as error:
             seen[path] = type(error).__name__
     for path in ["pwned.txt", "autograded/pwned.txt", "/tmp/pwned-by-a-submission.txt"]:

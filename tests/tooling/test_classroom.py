@@ -66,7 +66,9 @@ SUBMISSIONS = {  # file name in the downloaded zip -> content
     f"gina_{NAME}": _variant(
         _set(
             "to_batch",
-            "def to_batch(image):\n    return np.asarray(image, 'float32')[None]\nprint('x' * 100 + '\\n' * 1, end='' )\nfor _ in range(200_000):\n    print('y' * 100)",
+            "def to_batch(image):\n    return np.asarray(image, 'float32')[None]\n"
+            "print('x' * 100 + '\\n' * 1, end='' )\n"
+            "for _ in range(200_000):\n    print('y' * 100)",
         )
     ),
     f"hank_{NAME}": _variant(
@@ -195,9 +197,11 @@ def test_autograding_again_keeps_the_gradebook(graded_class) -> None:
     assert again["alice"].report.auto_score == 5 and again["erin"].report.auto_score < 5
 
 
-def test_self_grading_never_changes_the_notebook(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)  # as a newcomer grades
-    notebook = tmp_path / "my work.ipynb"
+@pytest.mark.usefixtures("isolated_data")  # as a newcomer grades
+def test_self_grading_never_changes_the_notebook(tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "mine"  # beside isolated_data's cache
+    folder.mkdir()
+    notebook = folder / "my work.ipynb"
     notebook.write_text(_variant(_set("binary_accuracy", WRONG_ACCURACY)))
     before = hashlib.sha256(notebook.read_bytes()).hexdigest()
 
@@ -209,8 +213,8 @@ def test_self_grading_never_changes_the_notebook(tmp_path: Path, capsys, monkeyp
     assert "written answers: 2 more points" in out
     assert f"model answers in the cells of the same names in {ROOT / 'solutions' / ASSIGNMENT / NAME}" in out
     assert "photos: the course's sample of Oxford-IIIT Pet photos" in out, "say which photos the tests ran on"
-    assert "<html" in (tmp_path / "my work.feedback.html").read_text().lower()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["my work.feedback.html", "my work.ipynb"]
+    assert "<html" in (folder / "my work.feedback.html").read_text().lower()
+    assert sorted(p.name for p in folder.iterdir()) == ["my work.feedback.html", "my work.ipynb"]
 
 
 def test_collect_keeps_each_submissions_own_time(tmp_path: Path) -> None:

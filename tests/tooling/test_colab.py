@@ -97,6 +97,7 @@ def _python_without_the_course(tmp_path: Path) -> Path:
     return env
 
 
+@pytest.mark.usefixtures("sample_photos")
 def test_a_python_without_the_course_installs_it_and_runs_chapter_0(tmp_path, monkeypatch) -> None:
     """Offline, the install cell takes a wheel built from the checkout (as Colab takes the
     repository), then chapter 0, answered, runs to the end on what the package ships."""
@@ -120,10 +121,6 @@ def test_a_python_without_the_course_installs_it_and_runs_chapter_0(tmp_path, mo
     (kernels / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "colab-like", "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setenv("PIP_NO_INDEX", "1")  # offline: the wheel alone; its dependencies are all there
-    monkeypatch.setenv("COURSE_FAST", "1")
-    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
-    for name in ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_DATA_SOURCE"):
-        monkeypatch.delenv(name, raising=False)
 
     nb = _answered(add_setup(_release(), CHAPTER, install=str(wheel)))
     first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")

@@ -55,15 +55,13 @@ def test_the_kit_holds_no_hidden_test_and_no_answer_of_its_own(kit: Path) -> Non
     assert found and not [line for line in found if line not in library], found
 
 
+@pytest.mark.usefixtures("sample_photos")
 def test_chapter_0_runs_from_the_kit_alone(kit: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A student who answered every exercise, in an environment where the course is only
     the kit's wheel (unpacked ahead of the checkout on the kernel's path)."""
     site = tmp_path / "site"
     zipfile.ZipFile(next(kit.glob("*.whl"))).extractall(site)
     monkeypatch.setenv("PYTHONPATH", str(site))
-    monkeypatch.setenv("COURSE_FAST", "1")
-    for name in ("COURSE_DATA_DIR", "COURSE_DATA", "COURSE_DATA_SOURCE"):
-        monkeypatch.delenv(name, raising=False)
     folder = kit / "notebooks" / CHAPTER
     nb = nbformat.read(folder / f"{CHAPTER}.ipynb", as_version=4)
     answers = {

@@ -130,10 +130,8 @@ def test_the_default_build_is_safe_to_publish_and_the_instructors_copy_is_asked_
     assert secrets <= {line for line in secrets if line in instructor} and "2000 a printed answer" in instructor
 
 
-def test_the_courses_default_build_holds_no_answer_and_no_hidden_test(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("COURSE_FAST", "1")
+@pytest.mark.usefixtures("sample_photos")
+def test_the_courses_default_build_holds_no_answer_and_no_hidden_test(tmp_path: Path) -> None:
     summary = build.build(ROOT, tmp_path, ["00-getting-started"])
     assert [n["status"] for n in summary["notebooks"]] == ["ok"]
     secrets = secret_lines(ROOT / "solutions" / "00-getting-started", ROOT / "notebooks")

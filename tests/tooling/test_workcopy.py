@@ -71,8 +71,8 @@ def test_an_update_keeps_the_learners_work_and_brings_the_new_version_beside_it(
     (beside,) = mine.parent.glob("one.course-*.ipynb")
     assert "my answer" in mine.read_text() and "A new section" in beside.read_text()
     assert (
-        f"changed in the course: my-work/one/one.ipynb is yours and kept; the new version is my-work/one/{beside.name}; "
-        "sections changed: A new section" in lines
+        "changed in the course: my-work/one/one.ipynb is yours and kept; "
+        f"the new version is my-work/one/{beside.name}; sections changed: A new section" in lines
     )
     assert "updated: my-work/two/two.ipynb (you had not changed it); sections changed: A new section" in lines
     assert "A new section" in _mine(course, "two").read_text()
@@ -115,7 +115,7 @@ def test_an_edited_file_can_get_its_new_version_aside_rather_than_beside(tmp_pat
     (aside,) = (target / "updates").glob("*/solutions/one/one.py")
     assert aside.read_text() == "fixed" and (target / "solutions/one/one.py").read_text() == "mine"
     assert sorted(p.name for p in (target / "solutions" / "one").iterdir()) == ["one.py"]
-    assert (
-        line
-        == f"changed in the course: course/solutions/one/one.py is yours and kept; the new version is course/{aside.relative_to(target)}"
+    assert line == (
+        "changed in the course: course/solutions/one/one.py is yours and kept; "
+        f"the new version is course/{aside.relative_to(target)}"
     )
