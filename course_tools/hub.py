@@ -208,6 +208,7 @@ class ClassHub:
                 course = str(self.root) if role == "instructor" else str(wheel_without_answers(self.root, Path(tmp)))
                 pip = [str(env / "bin" / "python"), "-m", "pip", "install", "--quiet"]
                 _run([*pip, f"{course}[{BACKEND_EXTRA}]", *HUB_REQUIREMENTS])
+                _run([*pip, "--force-reinstall", "--no-deps", course])  # a changed course keeps its version number
             stamp.write_text(digest)
 
     def python_env(self, role: str) -> Path:

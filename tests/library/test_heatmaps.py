@@ -1,4 +1,5 @@
-"""Tests for course_lib.visualizing.heatmaps: Grad-CAM, overlays, occlusion beside Grad-CAM, and the Grad-CAM explorer (5.4)."""
+"""Tests for course_lib.visualizing.heatmaps: Grad-CAM, overlays, occlusion beside Grad-CAM, and the
+Grad-CAM explorer (5.4)."""
 
 from __future__ import annotations
 

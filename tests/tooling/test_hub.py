@@ -143,3 +143,25 @@ def test_the_hub_writes_its_state_in_its_state_folder(tmp_path: Path, monkeypatc
     config = PyFileConfigLoader("jupyterhub_config.py", str(ROOT / "hub")).load_config()
     files = [config.JupyterHub.pid_file, config.ConfigurableHTTPProxy.pid_file, config.JupyterHub.cookie_secret_file]
     assert all(Path(f).is_relative_to(tmp_path) for f in files), files
+
+
+def test_a_changed_course_is_installed_again_though_its_version_is_the_same(tmp_path: Path, monkeypatch) -> None:
+    """Each server's Python gets the course with its TensorFlow extra, then the course again,
+    forced: pip skips a wheel whose version is installed, and a changed course keeps 0.1.0."""
+    commands: list[list[str]] = []
+    monkeypatch.setattr(hub, "_run", lambda command, **kwargs: commands.append(command) or "")
+    monkeypatch.setattr(hub, "wheel_without_answers", lambda root, out: out / "convnet_course-0.1.0-py3-none-any.whl")
+    for role in ("instructor", "student"):
+        (tmp_path / "state" / ("env" if role == "instructor" else "student-env") / "bin").mkdir(parents=True)
+        (tmp_path / "state" / ("env" if role == "instructor" else "student-env") / "bin" / "python").touch()
+    _hub(tmp_path)._environment()
+    installs = [c[c.index("install") + 1 :] for c in commands if "install" in c]
+    assert len(installs) == 4, commands
+    for first, again in zip(installs[::2], installs[1::2]):
+        course = again[-1]
+        assert f"{course}[cpu]" in first and any(r.startswith("jupyterhub>=") for r in first)
+        assert again[:-1] == ["--quiet", "--force-reinstall", "--no-deps"]
+    assert installs[0][-1 - len(hub.HUB_REQUIREMENTS)] == f"{ROOT}[cpu]"  # the instructor's: the whole course
+    assert installs[3][-1].endswith("convnet_course-0.1.0-py3-none-any.whl")  # the students': the kit's wheel
+    _hub(tmp_path)._environment()  # nothing changed since: nothing installed
+    assert len([c for c in commands if "install" in c]) == 4
