@@ -119,3 +119,32 @@ def test_an_edited_file_can_get_its_new_version_aside_rather_than_beside(tmp_pat
         "changed in the course: course/solutions/one/one.py is yours and kept; "
         f"the new version is course/{aside.relative_to(target)}"
     )
+
+
+def test_an_update_names_what_a_kept_notebook_imports_that_the_course_moved(tmp_path: Path) -> None:
+    """A learner's notebook from before a module moved (``from course_lib import data``,
+    now course_lib.photos.data) is kept; the update says which imports to take from the new version."""
+    source, target = tmp_path / "release", tmp_path / "mine"
+
+    def notebook(code: str) -> nbformat.NotebookNode:
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+
+    old = "from course_lib import backend, data, pretrained\nfrom course_lib.backend import keras\npretrained.blocks"
+    (source / "one").mkdir(parents=True)
+    nbformat.write(notebook(old), source / "one" / "one.ipynb")
+    workcopy.bring(source, target, [source / "one"], "my-work")
+    nbformat.write(notebook(old + "\nx = 1  # my work"), target / "one" / "one.ipynb")
+    new = "from course_lib import backend\nfrom course_lib.photos import data\nfrom course_lib.pretrained import bases"
+    nbformat.write(notebook(new), source / "one" / "one.ipynb")
+
+    (line,) = workcopy.bring(source, target, [source / "one"], "my-work")
+
+    assert line.startswith("changed in the course: my-work/one/one.ipynb is yours and kept")
+    assert line.endswith(
+        "; yours imports what the course has moved or renamed (course_lib.data, course_lib.pretrained): "
+        "copy the imports of the new version's first code cell into yours"
+    )
+    nbformat.write(notebook(new + "\nbases.blocks  # my work"), target / "one" / "one.ipynb")
+    nbformat.write(notebook(new + "\nprint(1)"), source / "one" / "one.ipynb")
+    (line,) = workcopy.bring(source, target, [source / "one"], "my-work")
+    assert "moved or renamed" not in line  # its imports are the course's
