@@ -1,5 +1,6 @@
 """What the notebooks' test cells use besides NumPy: a check that an exercise is the
-student's own work.
+student's own work, the cases some tests build, and the checks the test cells share (the
+last section), so that a test cell states the facts it checks.
 
 The course ships working code for every idea of the lecture (the explorers draw with it),
 so ``return convolution.feature_map(image, kernel, stride, padding)`` would answer the
