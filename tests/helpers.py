@@ -9,6 +9,8 @@ import io
 import json
 import re
 import shutil
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -70,6 +72,21 @@ def make_folder(root: Path, per_class: int = 3) -> Path:
 # --- what students must never be given ---------------------------------------------
 
 _BLOCKS = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)(.*?)### END \1", re.S)
+
+
+def course_wheel(out: Path) -> Path:
+    """The course's wheel, built into ``out/wheel/`` from a copy of its package files in
+    ``out/source/`` (building writes build/ and *.egg-info beside the sources)."""
+    source = out / "source"
+    for name in ("course_lib", "course_tools"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
+    built = subprocess.run([*command, "-w", str(out / "wheel"), str(source)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr[-2000:]
+    (wheel,) = (out / "wheel").glob("convnet_course-*.whl")
+    return wheel
 
 
 def hidden_lines(

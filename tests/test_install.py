@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from helpers import ROOT
+from helpers import ROOT, course_wheel
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 TENSORFLOWS = {"tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tf-nightly", "tensorflow-intel", "tensorflow-macos"}
@@ -27,16 +27,9 @@ def _name(dist: importlib.metadata.Distribution) -> str:
 
 
 @pytest.fixture(scope="module")
-def course_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The course's wheel, built from a copy of its package files."""
-    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheels")
-    for name in ("course_lib", "course_tools"):
-        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out)]
-    subprocess.run([*command, str(source)], check=True, capture_output=True)
-    return out
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding the course's wheel, built from the checkout."""
+    return course_wheel(tmp_path_factory.mktemp("wheels")).parent
 
 
 def _environment_with(tmp_path: Path, tensorflow: str) -> Path:
@@ -72,15 +65,15 @@ def _would_install(env: Path, wheels: Path, requirement: str, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("tensorflow", ["tensorflow", "tensorflow-cpu"])
-def test_installing_the_course_keeps_the_tensorflow_that_is_there(course_wheel, tmp_path, tensorflow) -> None:
+def test_installing_the_course_keeps_the_tensorflow_that_is_there(wheels, tmp_path, tensorflow) -> None:
     """As a Colab user does it: ``pip install`` of the course where a TensorFlow is
     installed adds no second TensorFlow (offline: pip may take only the course's wheel)."""
     env = _environment_with(tmp_path, tensorflow)
-    installs, said = _would_install(env, course_wheel, "convnet-course", tmp_path)
+    installs, said = _would_install(env, wheels, "convnet-course", tmp_path)
     assert installs == ["convnet-course"], said[-2000:]
 
 
-def test_the_backend_is_an_extra_and_a_laptop_gets_it(course_wheel, tmp_path) -> None:
+def test_the_backend_is_an_extra_and_a_laptop_gets_it(wheels, tmp_path) -> None:
     declared = [Requirement(line).name for line in PYPROJECT["project"]["dependencies"]]
     assert not TENSORFLOWS & set(declared), "a TensorFlow in the dependencies would be installed over Colab's"
     extras = PYPROJECT["project"]["optional-dependencies"]
@@ -93,7 +86,7 @@ def test_the_backend_is_an_extra_and_a_laptop_gets_it(course_wheel, tmp_path) ->
     # where TensorFlow is missing, the cpu extra is what pip asks for
     env = _environment_with(tmp_path, "tensorflow")
     shutil.rmtree(next(env.glob("lib/python*/site-packages/tensorflow-*.dist-info")))
-    installs, said = _would_install(env, course_wheel, "convnet-course[cpu]", tmp_path)
+    installs, said = _would_install(env, wheels, "convnet-course[cpu]", tmp_path)
     assert installs is None and re.search(r"No matching distribution found for tensorflow(-cpu)?\b", said), said
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 import tomllib
 import zipfile
 from pathlib import Path
@@ -15,7 +12,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
 from course_lib.photos import sources
-from helpers import ROOT
+from helpers import ROOT, course_wheel
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
@@ -58,29 +55,7 @@ def test_ci_runs_the_readme_test_command() -> None:
 
 def test_the_wheel_ships_the_sample_photos_and_their_license(tmp_path: Path) -> None:
     """A pip install has the photos and their CC BY-SA notice; the Kaggle photos never ship."""
-    source = tmp_path / "source"  # a copy: building writes build/ and *.egg-info beside the sources
-    for package in ("course_lib", "course_tools"):
-        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    built = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "--quiet",
-            "-w",
-            str(tmp_path),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-    )
-    assert built.returncode == 0, built.stderr[-2000:]
-    (wheel,) = tmp_path.glob("convnet_course-*.whl")
+    wheel = course_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as zf:
         names = set(zf.namelist())
         license_text = zf.read("course_lib/resources/oxford_pets_sample/LICENSE.txt").decode()

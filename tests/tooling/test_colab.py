@@ -5,7 +5,6 @@ where it is not (offline here: from a wheel of the checkout)."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import venv
@@ -18,7 +17,7 @@ from nbclient import NotebookClient
 from answers import strip_markers
 from course_tools import cells
 from course_tools.colab import MARK, add_setup, colab_link
-from helpers import ROOT
+from helpers import ROOT, course_wheel
 
 CHAPTER = "00-getting-started"
 REPOSITORY = "https://github.com/example-school/convnet-course"
@@ -101,14 +100,7 @@ def _python_without_the_course(tmp_path: Path) -> Path:
 def test_a_python_without_the_course_installs_it_and_runs_chapter_0(tmp_path, monkeypatch) -> None:
     """Offline, the install cell takes a wheel built from the checkout (as Colab takes the
     repository), then chapter 0, answered, runs to the end on what the package ships."""
-    source, wheels = tmp_path / "source", tmp_path / "wheels"
-    for name in ("course_lib", "course_tools"):
-        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(wheels)]
-    subprocess.run([*command, str(source)], check=True, capture_output=True)
-    (wheel,) = wheels.glob("*.whl")
+    wheel = course_wheel(tmp_path / "wheels")
 
     env = _python_without_the_course(tmp_path)
     python = env / "bin" / "python"
