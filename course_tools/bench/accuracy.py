@@ -8,6 +8,11 @@ import time
 import numpy as np
 
 
+def spread(values: list[float]) -> dict:
+    """Mean (4 decimals), lowest and highest of ``values``."""
+    return {"mean": round(float(np.mean(values)), 4), "min": min(values), "max": max(values)}
+
+
 def scratch_seeds(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     """Chapter 1's convnet with augmentation and dropout trained on the book's photos with
     chapter 1's schedule (:data:`models.SCRATCH`) once per seed: test accuracy and training
@@ -50,12 +55,66 @@ def scratch_seeds(seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     return {
         "recipe": recipe.describe(),
         "rows": rows,
-        "mean": round(float(np.mean(accuracies)), 4),
-        "min": min(accuracies),
-        "max": max(accuracies),
+        **spread(accuracies),
         "slowest_s": max(row["seconds"] for row in rows),
         "book": str(results.METHODS["scratch_augmented"][1]),
     }
+
+
+class _FewPhotos:
+    """Chapter 2's section 5 on one random subset at a time: the frozen base, its saved
+    feature maps of the training and test photos (and of the test photos mirrored), and the
+    three ways to train on a subset."""
+
+    def __init__(self, image_size: int, epochs: int, fine_tune_epochs: int) -> None:
+        from course_lib.photos import data
+        from course_lib.pretrained import bases, features
+
+        self.epochs, self.fine_tune_epochs = epochs, fine_tune_epochs
+        self.base = bases.efficientnet_lite0(include_top=False, image_size=image_size, pooling=None)
+        self.base.trainable = False
+        self.start_weights = self.base.get_weights()
+        self.images, self.labels = data.load_arrays("train", image_size)
+        self.maps, _ = features.extract(self.base, "train")
+        self.test_images, self.test_labels = data.load_arrays("test", image_size)
+        self.test_maps = [features.extract(self.base, "test", flip=flip)[0] for flip in (False, True)]
+
+    def subset(self, seed: int, per_class: int) -> np.ndarray:
+        """``per_class`` random training photos of each class (their indices)."""
+        rng = np.random.default_rng(seed)
+        return np.concatenate([rng.choice(np.flatnonzero(self.labels == c), per_class, replace=False) for c in (0, 1)])
+
+    def _accuracy(self, predict, inputs: list) -> float:
+        """Test accuracy of ``predict`` averaged with mirror images (``inputs``: as seen, mirrored)."""
+        mean = (np.ravel(predict(inputs[0], verbose=0)) + np.ravel(predict(inputs[1], verbose=0))) / 2
+        return round(float(np.mean((mean > 0.5) == self.test_labels)), 4)
+
+    def three_ways(self, chosen: np.ndarray, seed: int, pooling: str) -> list[float]:
+        """A fresh head on the saved features; the same head behind augmentation; that model
+        fine-tuned from ``block7a`` (BatchNormalization frozen): each one's test accuracy."""
+        from course_lib.backend import keras
+        from course_lib.recap import models
+
+        keras.utils.set_random_seed(seed)
+        self.base.set_weights(self.start_weights)
+        self.base.trainable = False
+        x, y = self.images[chosen], self.labels[chosen]
+        head = models.compile_binary(models.classifier_head(self.maps.shape[1:], pooling=pooling), 1e-3, "adam")
+        head.fit(self.maps[chosen], y, epochs=self.epochs, batch_size=20, verbose=0)
+        scores = [self._accuracy(head.predict, self.test_maps)]
+        head = models.classifier_head(self.maps.shape[1:], pooling=pooling)
+        inputs = keras.Input(self.images.shape[1:])
+        model = keras.Model(inputs, head(self.base(models.augmentation(seed=seed)(inputs), training=False)))
+        models.compile_binary(model, 1e-3, "adam").fit(x, y, epochs=self.epochs, batch_size=20, verbose=0)
+        scores.append(self._accuracy(head.predict, self.test_maps))  # the frozen base's maps stand in for images
+        self.base.trainable = True
+        unfrozen = False
+        for layer in self.base.layers:
+            unfrozen = unfrozen or layer.name == "block7a_expand_conv"
+            layer.trainable = unfrozen and not isinstance(layer, keras.layers.BatchNormalization)
+        models.compile_binary(model, 1e-5, "adam").fit(x, y, epochs=self.fine_tune_epochs, batch_size=20, verbose=0)
+        scores.append(self._accuracy(model.predict, [self.test_images, self.test_images[:, :, ::-1]]))
+        return scores
 
 
 def small_data_subsets(
@@ -71,71 +130,20 @@ def small_data_subsets(
     fine-tuned from ``block7a``; once with the course's head (global average pooling) and
     once with the book's (flattened feature maps). Mean and range of each method's test
     accuracy, averaged with mirror images."""
-    from course_lib.backend import keras
     from course_lib.photos import data
-    from course_lib.pretrained import bases, features
     from course_lib.pretrained.small_data import METHODS
-    from course_lib.recap import models
 
     if data.source().is_sample:
         return {"skipped": "needs the book's photos (set COURSE_DATA_DIR): the course's sample has 120 training photos"}
-    base = bases.efficientnet_lite0(include_top=False, image_size=image_size, pooling=None)
-    base.trainable = False
-    start_weights = base.get_weights()
-    images, labels = data.load_arrays("train", image_size)
-    train_maps, _ = features.extract(base, "train")
-    test_images, test_labels = data.load_arrays("test", image_size)
-    test_maps, _ = features.extract(base, "test")
-    mirrored_maps, _ = features.extract(base, "test", flip=True)
-
-    def accuracy(probabilities, mirrored_probabilities) -> float:  # averaged with mirror images
-        mean = (np.ravel(probabilities) + np.ravel(mirrored_probabilities)) / 2
-        return round(float(np.mean((mean > 0.5) == test_labels)), 4)
-
-    def head_accuracy(head) -> float:  # the frozen base's saved maps stand in for its images
-        return accuracy(head.predict(test_maps, verbose=0), head.predict(mirrored_maps, verbose=0))
-
+    few = _FewPhotos(image_size, epochs, fine_tune_epochs)
     rows = []
     for pooling, head_name in (("avg", "pooled (the course's)"), ("flatten", "flattened maps (the book's)")):
         for seed in seeds:
-            rng = np.random.default_rng(seed)
-            chosen = np.concatenate([rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in (0, 1)])
-            keras.utils.set_random_seed(seed)
-            base.set_weights(start_weights)
-            base.trainable = False
-            head = models.compile_binary(models.classifier_head(train_maps.shape[1:], pooling=pooling), 1e-3, "adam")
-            head.fit(train_maps[chosen], labels[chosen], epochs=epochs, batch_size=20, verbose=0)
-            scores = {METHODS[0]: head_accuracy(head)}
-            head = models.classifier_head(train_maps.shape[1:], pooling=pooling)
-            inputs = keras.Input(images.shape[1:])
-            model = keras.Model(inputs, head(base(models.augmentation(seed=seed)(inputs), training=False)))
-            models.compile_binary(model, 1e-3, "adam").fit(
-                images[chosen], labels[chosen], epochs=epochs, batch_size=20, verbose=0
-            )
-            scores[METHODS[1]] = head_accuracy(head)
-            base.trainable = True
-            unfrozen = False
-            for layer in base.layers:  # block7a up, BatchNormalization frozen: chapter 2's fine-tuning
-                unfrozen = unfrozen or layer.name == "block7a_expand_conv"
-                layer.trainable = unfrozen and not isinstance(layer, keras.layers.BatchNormalization)
-            models.compile_binary(model, 1e-5, "adam").fit(
-                images[chosen], labels[chosen], epochs=fine_tune_epochs, batch_size=20, verbose=0
-            )
-            mirrored_images = test_images[:, :, ::-1]
-            scores[METHODS[2]] = accuracy(
-                model.predict(test_images, verbose=0), model.predict(mirrored_images, verbose=0)
-            )
+            scores = dict(zip(METHODS, few.three_ways(few.subset(seed, per_class), seed, pooling)))
             rows.append({"head": head_name, "seed": seed, **scores})
             print(f"   {head_name}, subset {seed}: " + ", ".join(f"{k} {v:.1%}" for k, v in scores.items()), flush=True)
-    summary = {}
-    for head_name in dict.fromkeys(row["head"] for row in rows):
-        for method in METHODS:
-            values = [row[method] for row in rows if row["head"] == head_name]
-            summary.setdefault(head_name, {})[method] = {
-                "mean": round(float(np.mean(values)), 4),
-                "min": min(values),
-                "max": max(values),
-            }
+    heads = dict.fromkeys(row["head"] for row in rows)
+    summary = {h: {m: spread([r[m] for r in rows if r["head"] == h]) for m in METHODS} for h in heads}
     return {
         "image_size": image_size,
         "training_photos": 2 * per_class,
@@ -179,11 +187,7 @@ def image_sizes(sizes: tuple[int, ...] = (160, 224, 256), seeds: tuple[int, ...]
         rows.append(
             {
                 "image_size": size,
-                "validation_accuracy": {
-                    "mean": round(float(np.mean(accuracies)), 4),
-                    "min": min(accuracies),
-                    "max": max(accuracies),
-                },
+                "validation_accuracy": spread(accuracies),
                 "validation_photos": int(len(validation_labels)),
                 "feature_seconds": round(seconds, 1),
             }

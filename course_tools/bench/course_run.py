@@ -12,8 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
-
+from .accuracy import spread
 from .machine import ROOT, tree_rss
 
 
@@ -94,12 +93,5 @@ def pretrained_runs(runs: int = 3) -> dict:
             }
         )
         print(f"   run {run + 1}: " + ", ".join(f"{key} {rows[-1][key]:.1%}" for key in PRETRAINED), flush=True)
-    summary = {
-        key: {
-            "mean": round(float(np.mean([r[key] for r in rows])), 4),
-            "min": min(r[key] for r in rows),
-            "max": max(r[key] for r in rows),
-        }
-        for key in PRETRAINED
-    }
+    summary = {key: spread([r[key] for r in rows]) for key in PRETRAINED}
     return {"rows": rows, "summary": summary}

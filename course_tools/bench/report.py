@@ -140,71 +140,70 @@ def _sizes_markdown(results: dict) -> list[str]:
     return lines
 
 
+def _table(title: str, header: str, rows: list[str], *intro: str) -> list[str]:
+    """A section of ``results.md``: its title, optional lines of text, a table."""
+    columns = header.count("|") - 1
+    text = [*intro, ""] if intro else []
+    return ["", title, "", *text, header, "|" + "---|" * columns, *rows]
+
+
+def _one_at_a_time(run: dict) -> list[str]:
+    title = f"## Augmentation and dropout, one at a time (chapter 1, section 9: {run['epochs']} epochs each)"
+    rows = [f"| {name} | {value:.1%} |" for name, value in run["test_accuracies"].items()]
+    return _table(title, "| model | test accuracy |", rows)
+
+
+def _synthetic(run: dict) -> list[str]:
+    title = f"## Synthetic data (chapter 1, section 7: scored on {run['real_images']} real images)"
+    return _table(title, "| trained on | accuracy |", [f"| {n} | {v:.1%} |" for n, v in run["accuracies"].items()])
+
+
+def _small_data(run: dict) -> list[str]:
+    runs = run["runs"]
+    intro = (
+        f"Fresh heads, the same epochs and optimizer, on {runs[0]['training_photos']} training photos; "
+        "test accuracy averaged with mirror images."
+    )
+    rows = [
+        f"| {r['image_size']} | {r['method']} | {r['epochs']} | {r['test_accuracy']:.1%} | {r['seconds']:.0f} |"
+        for r in runs
+    ]
+    header = "| image size | method | epochs | test accuracy | seconds |"
+    return _table("## Few photos: the three ways, like for like (chapter 2, section 5)", header, rows, intro)
+
+
+def _same_budget(row: dict) -> list[str]:
+    if "same_budget_features_accuracy" not in row:
+        return []
+    return [
+        "",
+        f"With all 2,000 photos, a fresh head for {row['epochs']} epoch: {row['test_accuracy']:.1%} behind "
+        f"augmentation, {row['same_budget_features_accuracy']:.1%} on the saved features (the same budget).",
+    ]
+
+
+def _data_shift(run: dict) -> list[str]:
+    def split(row: dict, where: str) -> str:
+        return " / ".join(f"{row[where][k]:.1%}" for k in ("cats", "dogs", "all"))
+
+    rows = [f"| {name} | {split(row, 'test')} | {split(row, 'oxford')} |" for name, row in run["models"].items()]
+    header = "| model | its test photos: cats / dogs / all | Oxford pets: cats / dogs / all |"
+    return _table("## A shift of data set (chapter 2, section 6)", header, rows)
+
+
+EXPERIMENTS = (  # what the course run measured beyond each method's accuracy: (its key, its writer)
+    ("one_at_a_time", _one_at_a_time),
+    ("synthetic", _synthetic),
+    ("small_data", _small_data),
+    ("feature_extraction_augmented", _same_budget),
+    ("data_shift", _data_shift),
+)
+
+
 def _experiments_markdown(measured: dict) -> list[str]:
     """Chapter 1's one-change-at-a-time and synthetic-data runs, chapter 2's small-data and
     data-shift runs, as the course run measured them."""
-    lines = []
-    if "one_at_a_time" in measured:
-        run = measured["one_at_a_time"]
-        lines += [
-            "",
-            f"## Augmentation and dropout, one at a time (chapter 1, section 9: {run['epochs']} epochs each)",
-            "",
-            "| model | test accuracy |",
-            "|---|---|",
-        ]
-        lines += [f"| {name} | {value:.1%} |" for name, value in run["test_accuracies"].items()]
-    if "synthetic" in measured:
-        run = measured["synthetic"]
-        lines += [
-            "",
-            f"## Synthetic data (chapter 1, section 7: scored on {run['real_images']} real images)",
-            "",
-            "| trained on | accuracy |",
-            "|---|---|",
-        ]
-        lines += [f"| {name} | {value:.1%} |" for name, value in run["accuracies"].items()]
-    if "small_data" in measured:
-        runs = measured["small_data"]["runs"]
-        lines += [
-            "",
-            "## Few photos: the three ways, like for like (chapter 2, section 5)",
-            "",
-            f"Fresh heads, the same epochs and optimizer, on {runs[0]['training_photos']} training photos; "
-            "test accuracy averaged with mirror images.",
-            "",
-            "| image size | method | epochs | test accuracy | seconds |",
-            "|---|---|---|---|---|",
-        ]
-        lines += [
-            f"| {r['image_size']} | {r['method']} | {r['epochs']} | {r['test_accuracy']:.1%} | {r['seconds']:.0f} |"
-            for r in runs
-        ]
-    if (
-        "feature_extraction_augmented" in measured
-        and "same_budget_features_accuracy" in measured["feature_extraction_augmented"]
-    ):
-        row = measured["feature_extraction_augmented"]
-        lines += [
-            "",
-            f"With all 2,000 photos, a fresh head for {row['epochs']} epoch: "
-            f"{row['test_accuracy']:.1%} behind augmentation, "
-            f"{row['same_budget_features_accuracy']:.1%} on the saved features (the same budget).",
-        ]
-    if "data_shift" in measured:
-        lines += [
-            "",
-            "## A shift of data set (chapter 2, section 6)",
-            "",
-            "| model | its test photos: cats / dogs / all | Oxford pets: cats / dogs / all |",
-            "|---|---|---|",
-        ]
-        for name, row in measured["data_shift"]["models"].items():
-            cells = [
-                " / ".join(f"{row[where][k]:.1%}" for k in ("cats", "dogs", "all")) for where in ("test", "oxford")
-            ]
-            lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
-    return lines
+    return [line for key, writer in EXPERIMENTS if key in measured for line in writer(measured[key])]
 
 
 def _guard_markdown(results: dict) -> list[str]:
