@@ -22,7 +22,7 @@ from traitlets import Unicode
 BADGE = "https://colab.research.google.com/assets/colab-badge.svg"
 MARK = {"course": {"colab": True}}  # the metadata of the cells this module adds
 INSTALL_CELL = """\
-# On Colab, or any Python without the course: install it (a minute). Elsewhere: nothing.
+# On Colab, or any Python without the course: install it. Elsewhere: nothing.
 import importlib.util
 
 if importlib.util.find_spec("course_lib") is None:
